@@ -1,0 +1,37 @@
+# cmqgraph — the two commands a new user needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# The demo's graph lives in the working copy (git-ignored); `cmqgraph` alone uses the user data folder.
+export CMQGRAPH_STORE ?= $(CURDIR)/var/store
+
+.PHONY: help install demo test bench clean
+
+help:
+	@echo "make demo   - create .venv, install cmqgraph, build the default graph, validate it, show what it holds"
+	@echo "make test   - run the whole test suite"
+	@echo "make bench  - measure build time, memory and store size (Oxigraph vs rdflib), write BENCHMARKS.md"
+	@echo "make clean  - remove the virtual environment, the built graph and build files"
+
+$(BIN)/cmqgraph: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $@
+
+install: $(BIN)/cmqgraph
+
+demo: install
+	$(BIN)/cmqgraph build
+	$(BIN)/cmqgraph validate
+	$(BIN)/cmqgraph stats
+	$(BIN)/cmqgraph sources
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python tests/bench_build.py --out BENCHMARKS.md
+
+clean:
+	rm -rf $(VENV) var build dist *.egg-info graph/*.egg-info

@@ -1,0 +1,7 @@
+"""``python -m cmqgraph`` runs the command line."""
+
+from .cli import main
+
+__all__: list[str] = []
+
+main()

@@ -1,0 +1,199 @@
+"""The ``cmqgraph`` command line: a thin click layer over the Python API.
+
+Exit codes: 0 success; 1 the graph does not conform to the shapes (``validate``); 2 wrong usage;
+3 a source file cannot be read (missing, wrong encoding or separator, missing column); 4 no built
+graph, or the store cannot be opened or replaced.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .build import SourceReport, build as build_graph
+from .errors import CmqGraphError, SourceFileError, StoreError
+from .stats import class_counts, source_table
+from .store import STORE_ENV, resolve_store_path
+from .validate import validate as validate_graph, violations
+
+__all__ = ["main", "EXIT_NOT_CONFORMING", "EXIT_DATA_ERROR", "EXIT_STORE_ERROR"]
+
+EXIT_NOT_CONFORMING = 1
+EXIT_DATA_ERROR = 3
+EXIT_STORE_ERROR = 4
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def _fail_cleanly(command):
+    """Turn cmqgraph's own errors into a one-line message and an exit code (no traceback)."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except SourceFileError as exc:
+            errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            sys.exit(EXIT_DATA_ERROR)
+        except StoreError as exc:
+            errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            sys.exit(EXIT_STORE_ERROR)
+        except CmqGraphError as exc:
+            errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            sys.exit(EXIT_DATA_ERROR)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar=STORE_ENV,
+    help=f"Folder of the graph store (default: ${STORE_ENV}, else the user data folder).",
+)
+@click.version_option(__version__, prog_name="cmqgraph")
+@click.pass_context
+def main(ctx: click.Context, store: Path | None) -> None:
+    """cmqgraph: the knowledge graph of France's Campus des métiers et des qualifications.
+
+    Build the graph from the shipped real data (or your newer files), check it, and see what it holds.
+    """
+    ctx.obj = resolve_store_path(store)
+
+
+class _RichProgress:
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.task = None
+
+    def source_started(self, source, expected_rows: int) -> None:
+        self.task = self.progress.add_task(source.name, total=expected_rows or None)
+
+    def row_read(self) -> None:
+        self.progress.advance(self.task)
+
+    def source_finished(self, report: SourceReport) -> None:
+        self.progress.update(self.task, total=report.rows or 1, completed=report.rows or 1)
+
+
+@main.command()
+@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Folder of source files in the shipped formats (default: the shipped real data).")
+@click.option("--with-defaults", is_flag=True, help="Take the shipped copy of any file missing from --data.")
+@click.option("--show-issues", type=int, default=10, show_default=True, help="How many row issues to list per source (all are counted).")
+@click.option("--issues-file", type=click.Path(dir_okay=False, path_type=Path), help="Write every row issue to this CSV file.")
+@click.pass_obj
+@_fail_cleanly
+def build(store: Path, data: Path | None, with_defaults: bool, show_issues: int, issues_file: Path | None) -> None:
+    """Build the graph from the source files into the store.
+
+    The new graph is built beside the old one and swapped in only when the build succeeds. Rows with
+    a bad value are skipped and reported at the end with their file, line and value.
+    """
+    with Progress(
+        TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=False
+    ) as progress:
+        report = build_graph(store=store, data_dir=data, with_defaults=with_defaults, progress=_RichProgress(progress))
+    table = Table(title=f"Graph built in {report.seconds:.1f} s at {report.store}")
+    for column in ("source", "rows", "triples", "errors", "skipped", "warnings", "seconds"):
+        table.add_column(column, justify="left" if column == "source" else "right")
+    for s in report.sources:
+        kinds = Counter(i.severity for i in s.issues)
+        table.add_row(s.name, str(s.rows), str(s.triples), str(kinds["error"]), str(kinds["skipped"]), str(kinds["warning"]), f"{s.seconds:.2f}")
+    table.add_row("total", str(sum(s.rows for s in report.sources)), str(report.triples), "", "", "", f"{report.seconds:.1f}", style="bold")
+    console.print(table)
+    _print_issues(report, show_issues)
+    if issues_file:
+        _write_issues(report, issues_file)
+
+
+def _print_issues(report, limit: int) -> None:
+    for s in report.sources:
+        shown = [i for i in s.issues if i.severity != "skipped"]
+        if not shown:
+            continue
+        console.print(f"[bold]{s.name}[/]: {len(shown)} row issue(s)", highlight=False)
+        for issue in shown[:limit]:
+            console.print(f"  {issue.severity}: {issue}", highlight=False, soft_wrap=True)
+        if len(shown) > limit:
+            console.print(f"  … and {len(shown) - limit} more (--issues-file to get them all)", highlight=False)
+
+
+def _write_issues(report, path: Path) -> None:
+    import csv
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["source", "severity", "file", "line", "column", "value", "message"])
+        for s in report.sources:
+            for i in s.issues:
+                writer.writerow([s.name, i.severity, i.file, i.line, i.column, i.value, i.message])
+    tmp.replace(path)
+
+
+@main.command()
+@click.pass_obj
+@_fail_cleanly
+def stats(store: Path) -> None:
+    """Show what the graph holds: instances per class and triples per source."""
+    table = Table(title="Instances per class")
+    table.add_column("class")
+    table.add_column("instances", justify="right")
+    for name, count in class_counts(store=store):
+        table.add_row(name, str(count))
+    console.print(table)
+    by_source = Table(title="Triples per source (named graph)")
+    for column in ("source", "rows", "skipped", "triples"):
+        by_source.add_column(column, justify="left" if column == "source" else "right")
+    for row in source_table(store=store):
+        by_source.add_row(row["name"], str(row["rows"]), str(row["skipped"]), str(row["triples"]))
+    console.print(by_source)
+
+
+@main.command()
+@click.option("--shapes", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="SHACL shapes file (default: the shipped ontology/shapes.ttl).")
+@click.option("--limit", type=int, default=50, show_default=True, help="How many violations to list.")
+@click.pass_obj
+@_fail_cleanly
+def validate(store: Path, shapes: Path | None, limit: int) -> None:
+    """Check the graph against the SHACL shapes; exit code 1 if it does not conform."""
+    with console.status("Validating with pySHACL…"):
+        conforms, report, _ = validate_graph(store=store, shapes=shapes)
+    if conforms:
+        console.print("[bold green]The graph conforms to the shapes.[/]")
+        return
+    found = violations(report)
+    table = Table(title=f"{len(found)} SHACL result(s)")
+    for column in ("severity", "focus node", "path", "value", "message"):
+        table.add_column(column, overflow="fold")
+    for v in found[:limit]:
+        table.add_row(v.severity, v.focus, v.path, v.value[:60], v.message)
+    console.print(table)
+    if len(found) > limit:
+        console.print(f"… and {len(found) - limit} more (--limit to see them)")
+    sys.exit(EXIT_NOT_CONFORMING)
+
+
+@main.command()
+@click.option("--full", is_flag=True, help="Also show each source's upstream, licence and known gaps.")
+@click.pass_obj
+@_fail_cleanly
+def sources(store: Path, full: bool) -> None:
+    """List the sources the graph was built from, with their triple counts and provenance."""
+    table = Table(title="Sources (one named graph each)")
+    columns = ["name", "title", "rows", "skipped", "triples"] + (["licence", "temporal", "upstream", "completeness"] if full else [])
+    for column in columns:
+        table.add_column(column, overflow="fold", justify="right" if column in ("rows", "skipped", "triples") else "left")
+    for row in source_table(store=store):
+        table.add_row(*(str(row[c]) for c in columns))
+    console.print(table)

@@ -1,0 +1,174 @@
+"""Namespaces and the rules that mint stable IRIs from official codes or documented slugs.
+
+Every IRI of the default graph is minted here, so that building twice gives the same IRIs.
+
+Examples
+--------
+>>> from cmqgraph.iris import school, slug
+>>> str(school("0250058C"))
+'https://w3id.org/cmqgraph/id/etablissement/0250058C'
+>>> slug("Mobicampus – Automobile et mobilités du futur (Nord Franche-Comté)")
+'mobicampus-automobile-et-mobilites-du-futur-nord-franche-comte'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, TIME, XSD
+
+__all__ = [
+    "BASE",
+    "CMQ",
+    "ID",
+    "GRAPH",
+    "GEO",
+    "ADMS",
+    "SPDX",
+    "PREFIXES",
+    "slug",
+    "digest",
+    "region",
+    "academie",
+    "departement",
+    "commune",
+    "school",
+    "training",
+    "mef",
+    "rncp",
+    "certification",
+    "trade",
+    "appellation",
+    "domain",
+    "onisep",
+    "sector",
+    "trade_family",
+    "campus",
+    "cluster",
+    "project",
+    "organisation",
+    "label_type",
+    "role",
+    "certainty",
+    "programme",
+    "source_graph",
+    "source_dataset",
+    "membership",
+]
+
+BASE = "https://w3id.org/cmqgraph/"
+CMQ = Namespace(BASE + "ontology#")
+ID = Namespace(BASE + "id/")
+GRAPH = Namespace(BASE + "graph/")
+GEO = Namespace("http://www.opengis.net/ont/geosparql#")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+
+#: Prefixes bound in queries and serialisations.
+PREFIXES: dict[str, str] = {
+    "cmq": str(CMQ),
+    "id": str(ID),
+    "org": str(ORG),
+    "schema": str(SDO),
+    "skos": str(SKOS),
+    "dct": str(DCTERMS),
+    "prov": str(PROV),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+    "time": str(TIME),
+    "foaf": str(FOAF),
+    "dcat": str(DCAT),
+    "geo": str(GEO),
+    "adms": str(ADMS),
+    "spdx": str(SPDX),
+}
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str, max_length: int = 80) -> str:
+    """Return the documented slug of ``text``: ASCII, lower case, words joined by ``-``.
+
+    Accents are dropped (NFKD), every run of other characters becomes one ``-``, and the result
+    is cut at ``max_length`` characters on a word boundary.
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    out = _NON_WORD.sub("-", ascii_text.lower()).strip("-")
+    if len(out) > max_length:
+        out = out[:max_length].rsplit("-", 1)[0]
+    return out
+
+
+def digest(*parts: str) -> str:
+    """Return a short stable hash of ``parts`` (for IRIs of n-ary relations)."""
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def _minter(path: str):
+    def mint(code: str) -> URIRef:
+        return ID[f"{path}/{code}"]
+
+    mint.__name__ = path.replace("-", "_")
+    mint.__doc__ = f"Return the IRI ``{BASE}id/{path}/{{code}}``."
+    return mint
+
+
+region = _minter("region")
+academie = _minter("academie")
+departement = _minter("departement")
+commune = _minter("commune")
+school = _minter("etablissement")
+training = _minter("formation")
+mef = _minter("mef")
+rncp = _minter("rncp")
+certification = _minter("certifinfo")
+trade = _minter("rome")
+appellation = _minter("rome-appellation")
+domain = _minter("rome-domaine")
+onisep = _minter("onisep")
+trade_family = _minter("famille-metiers")
+label_type = _minter("label")
+role = _minter("role")
+certainty = _minter("certitude")
+programme = _minter("programme")
+organisation = _minter("organisation")
+
+
+def sector(name: str) -> URIRef:
+    """Return the IRI of a CMQ filière from its official name."""
+    return ID[f"filiere/{slug(name)}"]
+
+
+def campus(academie_name: str, name: str) -> URIRef:
+    """Return the IRI of a campus from its académie (may be empty) and its name."""
+    return ID[f"campus/{slug(academie_name or 'sans-academie')}/{slug(name)}"]
+
+
+def cluster(name: str) -> URIRef:
+    """Return the IRI of a pôle de compétitivité from its name."""
+    return ID[f"pole/{slug(name)}"]
+
+
+def project(programme_slug: str, name: str) -> URIRef:
+    """Return the IRI of a regional project from its programme and its name."""
+    return ID[f"projet/{programme_slug}/{slug(name)}"]
+
+
+def membership(member: URIRef, organization: URIRef, role_name: str) -> URIRef:
+    """Return the IRI of the membership of ``member`` in ``organization`` with a role."""
+    return ID[f"adhesion/{digest(str(member), str(organization), role_name)}"]
+
+
+def source_graph(name: str) -> URIRef:
+    """Return the IRI of the named graph built from source ``name``."""
+    return GRAPH[name]
+
+
+def source_dataset(name: str) -> URIRef:
+    """Return the IRI of the description of source ``name``."""
+    return ID[f"source/{name}"]

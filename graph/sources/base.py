@@ -1,0 +1,273 @@
+"""The common interface of every source module, and the strict CSV reader they share.
+
+A source module reads one source dataset (one or a few files from one publisher) and yields
+RDF triples; the builder puts them in the source's own named graph and describes that graph
+with PROV in ``graph/meta``.
+
+To add a source: subclass :class:`Source`, fill its class attributes, write :meth:`Source.triples`,
+and register it in :data:`cmqgraph.sources.REGISTRY`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+
+from ..errors import RowIssue, SourceFileError
+from ..iris import source_graph
+
+__all__ = [
+    "Row",
+    "Triple",
+    "SourceFile",
+    "BuildContext",
+    "Source",
+    "UAI_LETTERS",
+    "uai_is_valid",
+    "year_literal",
+    "decimal_literal",
+    "integer_literal",
+    "text",
+]
+
+Triple = tuple[URIRef, URIRef, Any]
+
+#: The 23 letters of the UAI check key (no I, O, Q).
+UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+_UAI = re.compile(r"^[0-9]{7}[A-Z]$")
+
+
+def uai_is_valid(uai: str) -> bool:
+    """Tell whether ``uai`` is a well-formed UAI whose check letter matches its seven digits.
+
+    >>> uai_is_valid("0250058C"), uai_is_valid("0250058D")
+    (True, False)
+    """
+    return bool(_UAI.match(uai)) and UAI_LETTERS[int(uai[:7]) % 23] == uai[7]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file a source reads, with the columns it needs.
+
+    Attributes
+    ----------
+    name : str
+        File name inside the data folder.
+    columns : tuple of str
+        Columns that must be present in the header (compared after stripping spaces).
+    encoding : str
+        ``utf-8`` (a BOM is accepted).
+    delimiter : str
+        The separator, ``;`` for every shipped CSV.
+    """
+
+    name: str
+    columns: tuple[str, ...] = ()
+    encoding: str = "utf-8"
+    delimiter: str = ";"
+
+
+@dataclass
+class Row:
+    """A CSV row: its 1-based ``line`` in the file and its values by (stripped) column name."""
+
+    file: str
+    line: int
+    values: dict[str, str]
+
+    def __getitem__(self, column: str) -> str:
+        return self.values.get(column, "").strip()
+
+
+@dataclass
+class BuildContext:
+    """What sources share during one build: where files are, the issues seen, and lookup indexes.
+
+    Sources run in registry order; a source may publish an index (``ctx.indexes[name] = ...``) that a
+    later source reads.
+    """
+
+    files: dict[str, Path]
+    issues: list[RowIssue] = field(default_factory=list)
+    indexes: dict[str, Any] = field(default_factory=dict)
+    rows_read: dict[str, int] = field(default_factory=dict)
+    on_row: Callable[[], None] | None = None
+
+    def path(self, name: str) -> Path:
+        """Return the path of data file ``name``, or raise :class:`SourceFileError` if it is missing."""
+        path = self.files.get(name)
+        if path is None or not path.is_file():
+            raise SourceFileError(path or Path(name), "file not found")
+        return path
+
+    def issue(self, row: Row, column: str, message: str, severity: str = "error", value: str | None = None) -> None:
+        """Record a problem with ``row`` (``value`` defaults to the whole cell).
+
+        Severities: ``error`` (bad value, the caller skips the row), ``skipped`` (row left out by
+        design, e.g. a pseudo-territory), ``warning`` (row kept, value doubtful or unmatched).
+        """
+        self.issues.append(RowIssue(row.file, row.line, column, row[column] if value is None else value, message, severity))
+
+    def read_csv(self, spec: SourceFile) -> Iterator[Row]:
+        """Yield the rows of ``spec``'s file, checking encoding, separator and required columns.
+
+        Raises
+        ------
+        SourceFileError
+            The file is missing, is not UTF-8, does not use ``spec.delimiter``, or lacks a column.
+        """
+        path = self.path(spec.name)
+        raw = path.read_bytes()
+        try:
+            content = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            bad = raw[exc.start : exc.start + 4]
+            raise SourceFileError(
+                path, f"not valid UTF-8 (byte {bad[:1]!r} at offset {exc.start}; re-encode the file as UTF-8)", line, repr(bad)
+            ) from exc
+        reader = csv.reader(io.StringIO(content, newline=""), delimiter=spec.delimiter)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            raise SourceFileError(path, "the file is empty", 1) from None
+        missing = [c for c in spec.columns if c not in header]
+        if missing:
+            first = content.split("\n", 1)[0]
+            if len(header) == 1 and spec.delimiter not in first:
+                used = next((d for d in (",", "\t", "|") if d in first), None)
+                hint = f"; it seems to use {used!r}" if used else ""
+                raise SourceFileError(path, f"wrong separator: expected {spec.delimiter!r}{hint}", 1, first[:80])
+            raise SourceFileError(path, f"missing column(s) {', '.join(map(repr, missing))}", 1, ";".join(header)[:200])
+        count = 0
+        on_row = self.on_row
+        for line_no, values in enumerate(reader, start=2):
+            if not values or values == [""]:
+                continue
+            count += 1
+            if on_row is not None:
+                on_row()
+            yield Row(spec.name, line_no, dict(zip(header, values)))
+        self.rows_read[spec.name] = count
+
+    def line_count(self, spec: SourceFile) -> int:
+        """Return the number of data lines of ``spec`` (for progress bars; 0 when the file is missing)."""
+        path = self.files.get(spec.name)
+        if path is None or not path.is_file():
+            return 0
+        with path.open("rb") as f:
+            return max(sum(1 for _ in f) - 1, 0)
+
+
+class Source(ABC):
+    """One source dataset: its files, its provenance, and the triples built from it.
+
+    Class attributes
+    ----------------
+    name : str
+        Short identifier, also the last segment of the named-graph IRI.
+    title : str
+        What the dataset is, in a few words (French or English).
+    files : tuple of SourceFile
+        The files read, with their required columns.
+    upstream : str
+        Where the files came from (repository, path, commit, or web pages).
+    licence : str
+        IRI of the licence of the data.
+    licence_note : str
+        What is known and unknown about the licence.
+    temporal : str
+        The date of the facts (year, school year or date).
+    completeness : str
+        What the source is known to lack.
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    files: ClassVar[tuple[SourceFile, ...]] = ()
+    upstream: ClassVar[str]
+    licence: ClassVar[str] = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+    licence_note: ClassVar[str] = (
+        "Licence Ouverte / Etalab 2.0 probable (data from French public bodies); the upstream repository does not state it file by file."
+    )
+    temporal: ClassVar[str] = ""
+    completeness: ClassVar[str] = ""
+
+    def __init__(self, ctx: BuildContext):
+        self.ctx = ctx
+
+    @property
+    def graph(self) -> URIRef:
+        """The IRI of this source's named graph."""
+        return source_graph(self.name)
+
+    def expected_rows(self) -> int:
+        """Return how many data rows the source's files hold (for progress bars)."""
+        return sum(self.ctx.line_count(spec) for spec in self.files)
+
+    def rows(self, index: int = 0) -> Iterator[Row]:
+        """Yield the rows of this source's ``index``-th file."""
+        return self.ctx.read_csv(self.files[index])
+
+    @abstractmethod
+    def triples(self) -> Iterable[Triple]:
+        """Yield the triples built from the source's files."""
+
+
+def text(value: str, lang: str | None = "fr") -> Literal | None:
+    """Return a language-tagged literal of ``value`` stripped, or None when it is empty."""
+    value = " ".join(value.split())
+    return Literal(value, lang=lang) if value else None
+
+
+_YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
+
+
+def year_literal(value: str) -> Literal | None:
+    """Return the first year (19xx/20xx) in ``value`` as an ``xsd:gYear``, or None.
+
+    >>> year_literal("2021 (article du 22 juillet 2021)")
+    rdflib.term.Literal('2021', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#gYear'))
+    """
+    match = _YEAR.search(value)
+    return Literal(match.group(0), datatype=XSD.gYear) if match else None
+
+
+_NUMBER = re.compile(r"^[~≈]?\s*(-?\d+(?:[.,]\d+)?)$")
+
+
+def decimal_literal(value: str) -> Literal | None:
+    """Return ``value`` (French decimal comma accepted) as an ``xsd:decimal`` literal, or None.
+
+    Only a plain number is accepted; a range or a number with words around it gives None, and the
+    caller keeps the words in a note.
+
+    >>> decimal_literal("9,8")
+    rdflib.term.Literal('9.8', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#decimal'))
+    """
+    match = _NUMBER.match(value.strip())
+    if not match:
+        return None
+    try:
+        return Literal(Decimal(match.group(1).replace(",", ".")), datatype=XSD.decimal)
+    except InvalidOperation:
+        return None
+
+
+def integer_literal(value: str) -> Literal | None:
+    """Return ``value`` as an ``xsd:integer`` literal, or None when it is not a whole number."""
+    value = value.strip()
+    if not value.lstrip("-").isdigit():
+        return None
+    return Literal(int(value), datatype=XSD.integer)

@@ -1,0 +1,113 @@
+"""The full default build: what it holds (checked against the raw files), provenance, isomorphism, SHACL."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+import cmqgraph
+from cmqgraph.build import default_data_dir
+from cmqgraph.sources import REGISTRY
+from cmqgraph.stats import class_counts, source_table
+from cmqgraph.validate import validate, violations
+
+DATA = default_data_dir()
+
+
+def column(name: str, col: str) -> list[str]:
+    with (DATA / name).open(encoding="utf-8-sig", newline="") as f:
+        return [row[col].strip() for row in csv.DictReader(f, delimiter=";")]
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    store = tmp_path_factory.mktemp("default") / "store"
+    report = cmqgraph.build(store=store)
+    return store, report
+
+
+def count(store: Path, query: str) -> int:
+    graph = cmqgraph.open_graph(store)
+    return int(next(iter(graph.query(query)))[0])
+
+
+def test_every_source_has_its_named_graph(built):
+    store, report = built
+    assert [s.name for s in report.sources] == list(REGISTRY)
+    table = {row["name"]: row for row in source_table(store=store)}
+    assert set(table) == set(REGISTRY)
+    for s in report.sources:
+        assert table[s.name]["triples"] == s.triples > 0
+        assert table[s.name]["licence"].startswith("https://")
+
+
+def test_counts_match_the_raw_files(built):
+    store, _ = built
+    counts = dict(class_counts(store=store))
+    assert counts["cmq:Campus"] == len(column("cmq_campus_list.csv", "nom")) == 105
+    assert counts["cmq:Cluster"] == len(column("poles_competitivite.csv", "nom")) == 72
+    assert counts["cmq:Sector"] == 12
+    assert counts["cmq:Region"] == 18
+    assert counts["cmq:Departement"] == 101
+    projects = len(column("territoires_innovation_laureats.csv", "nom_projet")) + len(column("pia3_cmq_laureats.csv", "dispositif"))
+    assert counts["cmq:RegionalProject"] == projects == 38
+    uais = set(column("inserjeunes_lycees_pro_uai_2022_2023.csv", "n°UAI de l'établissement"))
+    uais |= set(column("inserjeunes_cfa_uai_2022_2023.csv", "n°UAI de l'établissement"))
+    uais |= set(column("cfa_sous_convention_regionale_uai.csv", "numero_uai"))
+    uais |= set(column("orion_uai_mefstat_attractivite_2022.csv", "Etablissement d'accueil"))
+    assert counts["cmq:School"] == len(uais)
+    assert counts["cmq:Trade"] == len(column("orion_rome_fiches.csv", "code_rome")) == 609
+    assert counts["cmq:Training"] >= len(column("bcn_v_formation_diplome.csv", "FORMATION_DIPLOME")) == 11261
+
+
+def test_excellence_is_an_event_with_a_date(built):
+    store, _ = built
+    query = """
+    SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {
+      ?c a cmq:Campus ; cmq:labelling ?l . ?l cmq:labelType <https://w3id.org/cmqgraph/id/label/excellence> ;
+         cmq:labelDate "2020-02-06"^^xsd:date . }"""
+    laureates = [v for v in column("cmq_campus_list.csv", "laureat_23_excellence_6fev2020") if v in ("oui", "probable")]
+    assert count(store, query) == len(laureates) == 11
+
+
+def test_mobicampus_overlaps_the_pole_and_the_territoire_d_innovation(built):
+    store, _ = built
+    query = """
+    SELECT (COUNT(*) AS ?n) WHERE {
+      ?campus a cmq:Campus ; rdfs:label ?name ; cmq:inAcademie ?aca ; cmq:inRegion ?region ; cmq:sector ?sector .
+      FILTER(STRSTARTS(?name, "Mobicampus"))
+      ?pole a cmq:Cluster ; rdfs:label "Pôle Véhicule du Futur"@fr ; cmq:inRegion ?region ; cmq:sector ?sector .
+      ?ti a cmq:RegionalProject ; cmq:programme <https://w3id.org/cmqgraph/id/programme/ti> ; cmq:territory ?dep .
+      ?dep cmq:inAcademie ?aca .
+      ?m org:member ?campus ; org:organization ?ti .
+    }"""
+    assert count(store, query) >= 1
+
+
+def test_provenance_of_each_graph(built):
+    store, _ = built
+    query = """
+    SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE {
+      GRAPH <https://w3id.org/cmqgraph/graph/meta> { ?g prov:wasDerivedFrom ?d . ?d a cmq:SourceDataset ; dct:license ?l }
+    }"""
+    assert count(store, query) == len(REGISTRY)
+
+
+def test_two_builds_are_isomorphic(built, tmp_path):
+    """No blank nodes are minted, so isomorphism is equality of the quad sets."""
+    store, _ = built
+    cmqgraph.build(store=tmp_path / "again")
+    first = set(ox.Store.read_only(str(store)))
+    second = set(ox.Store.read_only(str(tmp_path / "again")))
+    assert not any(isinstance(t, ox.BlankNode) for q in first for t in (q.subject, q.object))
+    assert len(first) > 100_000
+    assert first == second
+
+
+def test_default_graph_conforms_to_the_shapes(built):
+    store, _ = built
+    conforms, report, text = validate(store=store)
+    assert conforms, "\n".join(f"{v.focus} {v.path} {v.message}" for v in violations(report)[:20])

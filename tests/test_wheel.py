@@ -1,0 +1,40 @@
+"""An installed wheel (not the editable checkout) carries its data and builds from any directory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(args, capture_output=True, text=True, check=False, **kwargs)
+
+
+def test_wheel_builds_the_graph_from_another_directory(tmp_path):
+    dist, site, elsewhere = tmp_path / "dist", tmp_path / "site", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    made = run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(dist), str(ROOT))
+    assert made.returncode == 0, made.stderr
+    [wheel] = dist.glob("cmqgraph-*.whl")
+    installed = run(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(wheel))
+    assert installed.returncode == 0, installed.stderr
+    env = dict(os.environ, PYTHONPATH=str(site), CMQGRAPH_STORE=str(tmp_path / "store"))
+    where = run(sys.executable, "-c", "import cmqgraph; print(cmqgraph.__file__)", cwd=elsewhere, env=env)
+    assert where.stdout.strip().startswith(str(site)), where.stdout + where.stderr
+    resources = run(
+        sys.executable,
+        "-c",
+        "from cmqgraph.resources import ontology_path, shapes_path, context_path; from cmqgraph.build import default_data_dir;"
+        "print(all(p.is_file() for p in (ontology_path(), shapes_path(), context_path())), len(list(default_data_dir().glob('*.csv'))))",
+        cwd=elsewhere,
+        env=env,
+    )
+    assert resources.stdout.split() == ["True", "25"], resources.stderr
+    built = run(sys.executable, "-m", "cmqgraph", "build", "--show-issues", "0", cwd=elsewhere, env=env)
+    assert built.returncode == 0, built.stderr[-2000:]
+    listed = run(sys.executable, "-m", "cmqgraph", "sources", cwd=elsewhere, env=env)
+    assert listed.returncode == 0 and "faits_bfc" in listed.stdout
