@@ -169,19 +169,25 @@ def validate(store: Path, shapes: Path | None, limit: int) -> None:
     """Check the graph against the SHACL shapes; exit code 1 if it does not conform."""
     with console.status("Validating with pySHACL…"):
         conforms, report, _ = validate_graph(store=store, shapes=shapes)
-    if conforms:
-        console.print("[bold green]The graph conforms to the shapes.[/]")
-        return
     found = violations(report)
+    if found:
+        table = _results_table(found, limit)
+        console.print(table)
+        if len(found) > limit:
+            console.print(f"… and {len(found) - limit} more (--limit to see them)")
+    if conforms:
+        console.print(f"[bold green]The graph conforms to the shapes[/] ({len(found)} warning(s) or note(s)).")
+        return
+    sys.exit(EXIT_NOT_CONFORMING)
+
+
+def _results_table(found, limit: int) -> Table:
     table = Table(title=f"{len(found)} SHACL result(s)")
     for column in ("severity", "focus node", "path", "value", "message"):
         table.add_column(column, overflow="fold")
     for v in found[:limit]:
         table.add_row(v.severity, v.focus, v.path, v.value[:60], v.message)
-    console.print(table)
-    if len(found) > limit:
-        console.print(f"… and {len(found) - limit} more (--limit to see them)")
-    sys.exit(EXIT_NOT_CONFORMING)
+    return table
 
 
 @main.command()

@@ -5,8 +5,8 @@ Every IRI of the default graph is minted here, so that building twice gives the 
 Examples
 --------
 >>> from cmqgraph.iris import school, slug
->>> str(school("0250058C"))
-'https://w3id.org/cmqgraph/id/etablissement/0250058C'
+>>> str(school("0251349F"))
+'https://w3id.org/cmqgraph/id/etablissement/0251349F'
 >>> slug("Mobicampus – Automobile et mobilités du futur (Nord Franche-Comté)")
 'mobicampus-automobile-et-mobilites-du-futur-nord-franche-comte'
 """

@@ -10,14 +10,17 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 import rdflib
 from pyshacl import validate as shacl_validate
 from rdflib.namespace import SH
 
 from .resources import ontology_path, shapes_path
-from .store import open_graph
+from .store import open_store
 
 __all__ = ["Violation", "validate", "violations", "load_union"]
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 @dataclass(frozen=True)
@@ -32,10 +35,30 @@ class Violation:
     shape: str
 
 
+def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Identifier:
+    """Convert a pyoxigraph term to rdflib (plain strings stay plain: ``xsd:string`` is implied)."""
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return rdflib.Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        return rdflib.Literal(term.value, datatype=None if datatype == _XSD_STRING else rdflib.URIRef(datatype))
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    raise TypeError(f"unsupported RDF term {term!r}")
+
+
 def load_union(store: str | os.PathLike | None = None) -> rdflib.Graph:
-    """Return an in-memory rdflib graph holding the union of every named graph of the store."""
+    """Return an in-memory rdflib graph holding the union of every named graph of the store.
+
+    Terms are converted straight from pyoxigraph (about twice as fast as going through oxrdflib's
+    generic triple pattern interface).
+    """
     graph = rdflib.Graph()
-    graph += open_graph(store).triples((None, None, None))
+    add = graph.add
+    for quad in open_store(store).quads_for_pattern(None, None, None, None):
+        add((_term(quad.subject), _term(quad.predicate), _term(quad.object)))
     return graph
 
 

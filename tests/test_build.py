@@ -87,6 +87,15 @@ def test_mobicampus_overlaps_the_pole_and_the_territoire_d_innovation(built):
     assert count(store, query) >= 1
 
 
+def test_orion_names_link_to_campuses_only_when_unambiguous(built):
+    store, _ = built
+    query = """
+    SELECT ?label ?campus WHERE { ?m a cmq:NameMention ; rdfs:label ?label . OPTIONAL { ?m cmq:mentions/rdfs:label ?campus } }"""
+    found = {str(r[0]).rsplit(" - ", 1)[1]: (str(r[1]) if r[1] else None) for r in cmqgraph.open_graph(store).query(query)}
+    assert found["Énergie durable"] == "Énergie durable (EDU)"
+    assert found["Industrie du futur"] is None  # several campuses carry that theme
+
+
 def test_provenance_of_each_graph(built):
     store, _ = built
     query = """
@@ -111,3 +120,25 @@ def test_default_graph_conforms_to_the_shapes(built):
     store, _ = built
     conforms, report, text = validate(store=store)
     assert conforms, "\n".join(f"{v.focus} {v.path} {v.message}" for v in violations(report)[:20])
+
+
+def test_every_term_the_graph_uses_is_defined_in_french_and_english(built):
+    import rdflib
+    from rdflib.namespace import RDFS, SKOS
+
+    from cmqgraph.resources import ontology_path
+
+    store, _ = built
+    used = {
+        str(row[0])
+        for row in cmqgraph.open_graph(store).query(
+            "SELECT DISTINCT ?t WHERE { { ?s ?t ?o } UNION { ?s a ?t } FILTER(STRSTARTS(STR(?t), STR(cmq:))) }"
+        )
+    }
+    ontology = rdflib.Graph().parse(ontology_path())
+    assert len(used) > 100
+    for term in sorted(used):
+        node = rdflib.URIRef(term)
+        for prop in (RDFS.label, SKOS.definition):
+            langs = {o.language for o in ontology.objects(node, prop)}
+            assert {"fr", "en"} <= langs, f"{term} lacks a French or English {prop}"

@@ -50,7 +50,7 @@ _UAI = re.compile(r"^[0-9]{7}[A-Z]$")
 def uai_is_valid(uai: str) -> bool:
     """Tell whether ``uai`` is a well-formed UAI whose check letter matches its seven digits.
 
-    >>> uai_is_valid("0250058C"), uai_is_valid("0250058D")
+    >>> uai_is_valid("0251349F"), uai_is_valid("0251349G")
     (True, False)
     """
     return bool(_UAI.match(uai)) and UAI_LETTERS[int(uai[:7]) % 23] == uai[7]

@@ -133,7 +133,7 @@ _CORSICA = {"620": "2A", "720": "2B"}
 def uai_departement(uai: str) -> str:
     """Return the INSEE code of the département written in the first three digits of ``uai``.
 
-    >>> uai_departement("0250058C"), uai_departement("6200002H"), uai_departement("9741050M")
+    >>> uai_departement("0251349F"), uai_departement("6200002H"), uai_departement("9741050M")
     ('25', '2A', '974')
     """
     head = uai[:3]

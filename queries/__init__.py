@@ -1,0 +1,1 @@
+"""Saved SPARQL queries (*.rq with their metadata), shipped as package data."""

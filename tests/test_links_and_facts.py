@@ -1,0 +1,116 @@
+"""Cross-source links (support establishments, laureate campuses, pôle sectors) and the curated BFC facts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import ORG, RDF, SKOS, TIME, XSD
+
+from cmqgraph import iris
+from cmqgraph.build import default_data_dir
+from cmqgraph.iris import CMQ
+from cmqgraph.sources import BuildContext
+from cmqgraph.sources.cmq import CampusList
+from cmqgraph.sources.faits import CuratedFacts
+from cmqgraph.sources.filieres import Filieres
+from cmqgraph.sources.inserjeunes import InserJeunes
+from cmqgraph.sources.links import Links, best_match, clean_support_name
+from cmqgraph.sources.orion_noms import OrionCampusNames
+from cmqgraph.sources.poles import Poles
+from cmqgraph.sources.projets import Pia3Laureats, TerritoiresInnovation
+from cmqgraph.sources.territoires import Territoires
+
+from conftest import DATA
+
+MOBICAMPUS = iris.campus("Besançon", "Mobicampus – Automobile et mobilités du futur (Nord Franche-Comté)")
+PLASTICAMPUS = iris.campus("Lyon", "Plasticampus (Plasti Campus d'Oyonnax-Bellignat) – plasturgie")
+VDF = iris.cluster("Pôle Véhicule du Futur")
+TI_NFC = iris.project("ti", "Transformation d'un territoire industriel (Nord Franche-Comté)")
+LYCEES = "inserjeunes_lycees_pro_uai_2022_2023.csv"
+
+
+def build_all(tmp_path):
+    """Run every source these links need; the lycées are those of académie de Lyon (Ain, Loire, Rhône) in the real file."""
+    rows = (default_data_dir() / LYCEES).read_text(encoding="utf-8").splitlines()
+    lyon = [rows[0]] + [r for r in rows[1:] if r[:3] in ("001", "042", "069")]
+    (tmp_path / LYCEES).write_text("\n".join(lyon) + "\n", encoding="utf-8")
+    names = [
+        "orion_departements_academies_regions.csv", "academies_geo.json", "regions_geo.json", "cmq_filieres_12.csv",
+        "inserjeunes_cfa_uai_2022_2023.csv", "cmq_campus_list.csv", "poles_competitivite.csv",
+        "territoires_innovation_laureats.csv", "pia3_cmq_laureats.csv", "orion_cmq_noms_exemples.csv",
+        "curated_facts_cmq_ti_poles_bfc.csv",
+    ]
+    ctx = BuildContext(files={n: DATA / n for n in names} | {LYCEES: tmp_path / LYCEES})
+    triples = set()
+    for source in (Territoires, Filieres, InserJeunes, CampusList, Poles, TerritoiresInnovation, Pia3Laureats, Links,
+                   OrionCampusNames, CuratedFacts):
+        triples |= set(source(ctx).triples())
+    return ctx, triples, len(lyon) - 1
+
+
+def test_support_matched_to_a_school_by_name(tmp_path):
+    _, triples, lyon_rows = build_all(tmp_path)
+    assert lyon_rows > 100  # a real académie's worth of lycées, so the match must be unique among them
+    arbez = iris.school("0011119L")
+    assert (PLASTICAMPUS, CMQ.supportEstablishment, arbez) in triples
+    membership = iris.membership(arbez, PLASTICAMPUS, "support")
+    assert (membership, ORG.role, iris.role("support")) in triples
+    assert (membership, CMQ.matchScore, Literal(Decimal("1.0"), datatype=XSD.decimal)) in triples
+    assert (membership, CMQ.matchedName, Literal("Lycée polyvalent Arbez Carme", lang="fr")) in triples
+
+
+def test_support_without_uai_becomes_an_organisation(tmp_path):
+    _, triples, _ = build_all(tmp_path)
+    utbm = iris.organisation("universite-de-technologie-de-belfort-montbeliard")
+    assert (MOBICAMPUS, CMQ.supportEstablishment, utbm) in triples
+    assert (utbm, RDF.type, ORG.Organization) in triples
+    assert (utbm, SKOS.altLabel, Literal("UTBM")) in triples
+
+
+def test_curated_facts_become_statements(tmp_path):
+    ctx, triples, _ = build_all(tmp_path)
+    figures = {p: o for s, p, o in triples if s == MOBICAMPUS and str(p).startswith(str(CMQ.declared))}
+    assert figures == {
+        CMQ.declaredStudentCount: Literal(3000),
+        CMQ.declaredTrainingCount: Literal(60),
+        CMQ.declaredTradeCount: Literal(45),
+        CMQ.declaredSchoolCount: Literal(15),
+        CMQ.declaredIn: Literal("2020", datatype=XSD.gYear),
+    }
+    utbm = iris.organisation("universite-de-technologie-de-belfort-montbeliard")
+    support = iris.membership(utbm, MOBICAMPUS, "support")
+    begin = URIRef(f"{support}/periode/debut")
+    assert (begin, TIME.inXSDgYear, Literal("2019", datatype=XSD.gYear)) in triples
+    assert (iris.membership(utbm, MOBICAMPUS, "partenaire"), ORG.role, iris.role("partenaire")) in triples
+    in_project = iris.membership(MOBICAMPUS, TI_NFC, "campus-associe")
+    assert (in_project, ORG.organization, TI_NFC) in triples
+    phase4 = URIRef(f"{VDF}/labellisation/pole-phase-4")
+    assert (phase4, CMQ.labelYear, Literal("2019", datatype=XSD.gYear)) in triples
+    assert (phase4, CMQ.labelEnd, Literal("2022", datatype=XSD.gYear)) in triples
+    facts = {s for s, p, o in triples if p == CMQ.about}
+    assert len(facts) == 31 and not [i for i in ctx.issues if i.file.startswith("curated")]
+
+
+def test_pole_sector_by_keyword(tmp_path):
+    _, triples, _ = build_all(tmp_path)
+    mobility = iris.sector("Mobilité, aéronautique, transports terrestres et maritimes")
+    assert (VDF, CMQ.sector, mobility) in triples
+    match = URIRef(f"{VDF}/filiere/{iris.slug('Mobilité, aéronautique, transports terrestres et maritimes')}")
+    assert (match, CMQ.matchedKeyword, Literal("vehicul")) in triples
+    assert (MOBICAMPUS, CMQ.sector, mobility) in triples
+
+
+def test_laureate_campus_and_name_mentions(tmp_path):
+    _, triples, _ = build_all(tmp_path)
+    plasti_project = iris.project("tip-cmq", "Plasticampus (support: lycée Arbez Carme, Bellignat)")
+    assert (iris.membership(PLASTICAMPUS, plasti_project, "campus-associe"), ORG.member, PLASTICAMPUS) in triples
+    assert len({s for s, p, o in triples if o == CMQ.NameMention}) == 9
+    assert not {o for s, p, o in triples if p == CMQ.mentions}  # no Orion theme names a campus of the extract
+
+
+def test_name_matching_rules():
+    assert clean_support_name("Lycée Dhuoda / GRETA-CFA Gard-Lozère (direction)") == "Lycée Dhuoda"
+    schools = [(iris.school("0382203N"), "Lycée polyvalent Pablo Neruda"), (iris.school("0441656L"), "Lycée professionnel Pablo Neruda")]
+    assert best_match("Lycée Pablo Neruda", schools) is None  # a tie is not a match
+    assert best_match("Université de Strasbourg – IUT Robert Schuman", [(iris.school("0670085Z"), "Lycée Robert Schuman")]) is None
