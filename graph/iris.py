@@ -57,6 +57,10 @@ __all__ = [
     "source_graph",
     "source_dataset",
     "membership",
+    "training_offer",
+    "insertion_measure",
+    "curated_fact",
+    "name_mention",
 ]
 
 BASE = "https://w3id.org/cmqgraph/"
@@ -172,3 +176,27 @@ def source_graph(name: str) -> URIRef:
 def source_dataset(name: str) -> URIRef:
     """Return the IRI of the description of source ``name``."""
     return ID[f"source/{name}"]
+
+
+def training_offer(uai: str, mefstat11: str) -> URIRef:
+    """Return the IRI of the offer of a training (by its MEF STAT 11) at a school (Affelnet)."""
+    return ID[f"offre/{uai}/{mefstat11}"]
+
+
+def insertion_measure(key: str) -> URIRef:
+    """Return the IRI of an InserJeunes measure; ``key`` is ``{UAI}/{voie}/{population}``.
+
+    >>> str(insertion_measure("0251349F/pro/ensemble"))
+    'https://w3id.org/cmqgraph/id/inserjeunes/0251349F/pro/ensemble'
+    """
+    return ID[f"inserjeunes/{key}"]
+
+
+def curated_fact(entity: str, attribute: str) -> URIRef:
+    """Return the IRI of a curated fact from the names of its entity and attribute."""
+    return ID[f"fait/{digest(entity, attribute)}"]
+
+
+def name_mention(name: str) -> URIRef:
+    """Return the IRI of a campus name seen in another tool."""
+    return ID[f"mention/{slug(name)}"]

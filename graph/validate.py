@@ -94,20 +94,20 @@ def validate(
 def violations(report: rdflib.Graph) -> list[Violation]:
     """Return the results of a SHACL report, sorted by focus node and path."""
     out = []
-    for result in report.subjects(rdflib.RDF.type, SH.ValidationResult):
-        def one(prop):
-            value = report.value(result, prop)
-            return "" if value is None else str(value)
+    def one(result, prop) -> str:
+        value = report.value(result, prop)
+        return "" if value is None else str(value)
 
+    for result in report.subjects(rdflib.RDF.type, SH.ValidationResult):
         messages = sorted(str(m) for m in report.objects(result, SH.resultMessage))
         out.append(
             Violation(
-                focus=one(SH.focusNode),
-                path=one(SH.resultPath),
-                value=one(SH.value),
+                focus=one(result, SH.focusNode),
+                path=one(result, SH.resultPath),
+                value=one(result, SH.value),
                 message=" / ".join(messages),
-                severity=one(SH.resultSeverity).rsplit("#", 1)[-1],
-                shape=one(SH.sourceShape),
+                severity=one(result, SH.resultSeverity).rsplit("#", 1)[-1],
+                shape=one(result, SH.sourceShape),
             )
         )
     return sorted(out, key=lambda v: (v.focus, v.path, v.message))

@@ -36,7 +36,7 @@ def test_certifinfo(make_context):
 def test_unknown_and_bad_codes(make_context, tmp_path):
     text = make_context(NAME).path(NAME).read_text(encoding="utf-8")
     (tmp_path / NAME).write_text(text.replace(";40025216;", ";4002521;"), encoding="utf-8")
-    rome_codes = {"A1303", "H1206", "H1302", "H2502", "H1206", "M1801", "M1803", "M1805", "I1604", "I1103", "I1310", "H2901", "H2903"}
+    rome_codes = {"A1303", "H1206", "H1302", "H2502", "M1801", "M1803", "M1805", "I1604", "I1103", "I1310", "H2901", "H2903"}
     ctx = BuildContext(files={NAME: tmp_path / NAME}, indexes={"rome_codes": rome_codes})
     triples = set(CertifInfo(ctx).triples())
     found = [(i.file, i.line, i.column, i.value, i.severity) for i in ctx.issues if i.value != "13074"]

@@ -144,7 +144,7 @@ class Affelnet(Source):
         return None if total is None else total + int(number)
 
     def _offer(self, offer: _Offer) -> Iterator[Triple]:
-        node = iris.ID[f"offre/{offer.uai}/{offer.mefstat11}"]
+        node = iris.training_offer(offer.uai, offer.mefstat11)
         school, training = iris.school(offer.uai), iris.training(offer.cfd)
         yield node, RDF.type, CMQ.TrainingOffer
         yield node, CMQ.offeredBy, school

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from ..errors import RowIssue, SourceFileError
 from ..iris import source_graph
@@ -38,6 +38,8 @@ __all__ = [
     "decimal_literal",
     "integer_literal",
     "text",
+    "concept",
+    "concept_scheme",
 ]
 
 Triple = tuple[URIRef, URIRef, Any]
@@ -271,3 +273,29 @@ def integer_literal(value: str) -> Literal | None:
     if not value.lstrip("-").isdigit():
         return None
     return Literal(int(value), datatype=XSD.integer)
+
+
+def concept_scheme(scheme: URIRef, label_fr: str, label_en: str | None = None) -> Iterator[Triple]:
+    """Yield the triples declaring a SKOS concept scheme with its French (and English) label."""
+    yield scheme, RDF.type, SKOS.ConceptScheme
+    yield scheme, RDFS.label, Literal(label_fr, lang="fr")
+    if label_en:
+        yield scheme, RDFS.label, Literal(label_en, lang="en")
+
+
+def concept(
+    node: URIRef, cls: URIRef, scheme: URIRef, label: Literal | None, notation: str, top: bool = False
+) -> Iterator[Triple]:
+    """Yield the triples of a concept of class ``cls`` in ``scheme``: types, scheme, notation and labels.
+
+    The label is both ``skos:prefLabel`` and ``rdfs:label`` (so that queries may use either).
+    """
+    yield node, RDF.type, cls
+    yield node, RDF.type, SKOS.Concept
+    yield node, SKOS.inScheme, scheme
+    if top:
+        yield node, SKOS.topConceptOf, scheme
+    yield node, SKOS.notation, Literal(notation)
+    if label is not None:
+        yield node, SKOS.prefLabel, label
+        yield node, RDFS.label, label

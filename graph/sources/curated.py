@@ -59,33 +59,29 @@ def _split_names(value: str) -> list[str]:
     return [part.strip() for part in re.split(r"\s*[,/]\s*|\s+et\s+", value) if part.strip()]
 
 
+def _resolve(ctx: BuildContext, row: Row, column: str, index: str, what: str) -> list[str]:
+    names = ctx.indexes.get(index, {})
+    codes = []
+    for name in _split_names(row[column]):
+        code = names.get(slug(name))
+        if code:
+            codes.append(code)
+        else:
+            ctx.issue(row, column, f"not {what} of the territoires table", "warning", name)
+    return codes
+
+
 def resolve_regions(ctx: BuildContext, row: Row, column: str) -> list[str]:
     """Return the INSEE codes of the régions named in ``row[column]`` (comma or slash separated).
 
     Names that match no région are reported as a warning (the row is kept).
     """
-    names = ctx.indexes.get("regions_by_name", {})
-    codes = []
-    for name in _split_names(row[column]):
-        code = names.get(slug(name))
-        if code:
-            codes.append(code)
-        else:
-            ctx.issue(row, column, "not a région of the territoires table", "warning", name)
-    return codes
+    return _resolve(ctx, row, column, "regions_by_name", "a région")
 
 
 def resolve_academies(ctx: BuildContext, row: Row, column: str) -> list[str]:
     """Return the codes of the académies named in ``row[column]`` (``Amiens / Lille``, ``Normandie (ex-Rouen)``)."""
-    names = ctx.indexes.get("academies_by_name", {})
-    codes = []
-    for name in _split_names(row[column]):
-        code = names.get(slug(name))
-        if code:
-            codes.append(code)
-        else:
-            ctx.issue(row, column, "not an académie of the territoires table", "warning", name)
-    return codes
+    return _resolve(ctx, row, column, "academies_by_name", "an académie")
 
 
 #: Words too common in French organisation names to tell two apart.

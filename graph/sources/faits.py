@@ -60,7 +60,7 @@ class CuratedFacts(Source):
             subject = self._entity(row)
             if subject is None:
                 continue
-            fact = iris.ID[f"fait/{iris.digest(row['entite'], row['attribut'])}"]
+            fact = iris.curated_fact(row["entite"], row["attribut"])
             yield fact, RDF.type, CMQ.CuratedFact
             yield fact, CMQ.about, subject
             yield fact, CMQ.attribute, Literal(row["attribut"])

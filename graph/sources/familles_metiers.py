@@ -19,11 +19,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rdflib import Literal
-from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.namespace import SKOS
 
 from .. import iris
 from ..iris import CMQ, slug
-from .base import Source, SourceFile, Triple, text
+from .base import Source, SourceFile, Triple, concept, concept_scheme, text
 from .bcn_formations import CFD_CODE
 
 __all__ = ["FamillesMetiers", "FAMILY_GROUP_TYPES", "name_key"]
@@ -64,8 +64,7 @@ class FamillesMetiers(Source):
 
     def triples(self) -> Iterator[Triple]:
         scheme = iris.ID["famille-metiers"]
-        yield scheme, RDF.type, SKOS.ConceptScheme
-        yield scheme, RDFS.label, Literal("Familles de métiers de la voie professionnelle", lang="fr")
+        yield from concept_scheme(scheme, "Familles de métiers de la voie professionnelle")
         families: dict[frozenset[str], str] = {}
         for row in self.rows(0):
             code, label = row["GROUPE_FORMATION"], text(row["LIBELLE_EDITION"]) or text(row["LIBELLE_LONG"])
@@ -81,12 +80,7 @@ class FamillesMetiers(Source):
                 continue
             families[key] = code
             node = iris.trade_family(code)
-            yield node, RDF.type, CMQ.TradeFamily
-            yield node, RDF.type, SKOS.Concept
-            yield node, SKOS.inScheme, scheme
-            yield node, SKOS.notation, Literal(code)
-            yield node, SKOS.prefLabel, label
-            yield node, RDFS.label, label
+            yield from concept(node, CMQ.TradeFamily, scheme, label, code)
         for row in self.rows(1):
             code = row["FAMILLE_METIER"]
             if code == "999" or code.endswith("_temp"):

@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import FOAF, RDF, RDFS, SKOS
+from rdflib.namespace import FOAF
 
 from .. import iris
 from ..iris import CMQ, slug
-from .base import Source, SourceFile, Triple
+from .base import Source, SourceFile, Triple, concept, concept_scheme
 
 __all__ = ["Filieres"]
 
@@ -30,9 +30,9 @@ class Filieres(Source):
 
     def triples(self) -> Iterator[Triple]:
         scheme = iris.ID["filiere"]
-        yield scheme, RDF.type, SKOS.ConceptScheme
-        yield scheme, RDFS.label, Literal("Filières des campus des métiers et des qualifications", lang="fr")
-        yield scheme, RDFS.label, Literal("Sectors of the Campus des métiers et des qualifications", lang="en")
+        yield from concept_scheme(
+            scheme, "Filières des campus des métiers et des qualifications", "Sectors of the Campus des métiers et des qualifications"
+        )
         seen = set()
         for row in self.rows():
             name = row["filiere_cmq"]
@@ -44,13 +44,7 @@ class Filieres(Source):
                 continue
             seen.add(slug(name))
             node = iris.sector(name)
-            yield node, RDF.type, CMQ.Sector
-            yield node, RDF.type, SKOS.Concept
-            yield node, SKOS.inScheme, scheme
-            yield node, SKOS.topConceptOf, scheme
-            yield node, SKOS.prefLabel, Literal(name, lang="fr")
-            yield node, RDFS.label, Literal(name, lang="fr")
-            yield node, SKOS.notation, Literal(slug(name))
+            yield from concept(node, CMQ.Sector, scheme, Literal(name, lang="fr"), slug(name), top=True)
             if row["page_education_gouv_fr"].startswith("http"):
                 yield node, FOAF.page, URIRef(row["page_education_gouv_fr"])
         self.ctx.indexes["sectors"] = seen

@@ -213,7 +213,7 @@ class InserJeunes(Source):
         node = iris.school(uai)
         if uai not in schools:
             yield from self._school(row, uai, node, voie, schools)
-        measure = iris.ID[f"inserjeunes/{key}"]
+        measure = iris.insertion_measure(key)
         yield measure, RDF.type, CMQ.InsertionMeasure
         yield measure, RDFS.label, Literal(f"InserJeunes {SCHOOL_YEAR} {uai} voie {voie} {population}", lang="fr")
         yield measure, CMQ.measuredSchool, node

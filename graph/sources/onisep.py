@@ -13,11 +13,11 @@ import re
 from collections.abc import Iterator
 
 from rdflib import Literal
-from rdflib.namespace import RDF, RDFS, SKOS, XSD
+from rdflib.namespace import XSD
 
 from .. import iris
 from ..iris import CMQ
-from .base import Source, SourceFile, Triple, text
+from .base import Source, SourceFile, Triple, concept, concept_scheme, text
 from .rome import ROME_CODE
 
 __all__ = ["Onisep"]
@@ -43,8 +43,7 @@ class Onisep(Source):
 
     def triples(self) -> Iterator[Triple]:
         scheme = iris.ID["onisep"]
-        yield scheme, RDF.type, SKOS.ConceptScheme
-        yield scheme, RDFS.label, Literal("Métiers de l'ONISEP", lang="fr")
+        yield from concept_scheme(scheme, "Métiers de l'ONISEP")
         known = self.ctx.indexes.get("rome_codes")
         seen: set[str] = set()
         for row in self.rows():
@@ -76,12 +75,7 @@ class Onisep(Source):
                 continue
             seen.add(slug)
             node = iris.onisep(slug)
-            yield node, RDF.type, CMQ.OnisepJob
-            yield node, RDF.type, SKOS.Concept
-            yield node, SKOS.inScheme, scheme
-            yield node, SKOS.notation, Literal(slug)
-            yield node, SKOS.prefLabel, label
-            yield node, RDFS.label, label
+            yield from concept(node, CMQ.OnisepJob, scheme, label, slug)
             yield node, CMQ.onisepPage, Literal(link, datatype=XSD.anyURI)
             if trade is not None:
                 yield node, CMQ.relatedTrade, trade

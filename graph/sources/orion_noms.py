@@ -13,7 +13,7 @@ from rdflib import Literal
 from rdflib.namespace import RDF, RDFS, XSD
 
 from .. import iris
-from ..iris import CMQ, slug
+from ..iris import CMQ
 from .base import Source, SourceFile, Triple
 from .links import best_match
 
@@ -38,7 +38,7 @@ class OrionCampusNames(Source):
             if not name:
                 self.ctx.issue(row, "nom_cmq", "empty name")
                 continue
-            node = iris.ID[f"mention/{slug(name)}"]
+            node = iris.name_mention(name)
             yield node, RDF.type, CMQ.NameMention
             yield node, RDFS.label, Literal(name, lang="fr")
             yield node, CMQ.mentionsExcellence, Literal(row["mention_excellence_dans_le_nom"] == "oui", datatype=XSD.boolean)

@@ -15,11 +15,11 @@ import re
 from collections.abc import Generator, Iterator
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.namespace import SKOS
 
 from .. import iris
 from ..iris import CMQ
-from .base import Row, Source, SourceFile, Triple, text
+from .base import Row, Source, SourceFile, Triple, concept, concept_scheme, text
 
 __all__ = ["Rome", "ROME_CODE", "ROME_FLAGS"]
 
@@ -36,12 +36,6 @@ ROME_FLAGS = {
     "emploi_reglemente": CMQ.regulatedJob,
     "emploi_cadre": CMQ.managerJob,
 }
-
-
-def _labels(node: URIRef, label: str) -> Iterator[Triple]:
-    literal = text(label)
-    yield node, SKOS.prefLabel, literal
-    yield node, RDFS.label, literal
 
 
 class Rome(Source):
@@ -70,8 +64,7 @@ class Rome(Source):
 
     def triples(self) -> Iterator[Triple]:
         scheme = iris.ID["rome"]
-        yield scheme, RDF.type, SKOS.ConceptScheme
-        yield scheme, RDFS.label, Literal("Répertoire opérationnel des métiers et des emplois (ROME 4.0)", lang="fr")
+        yield from concept_scheme(scheme, "Répertoire opérationnel des métiers et des emplois (ROME 4.0)")
         domains = yield from self._domains(scheme)
         fiches: dict[str, Row] = {}
         for row in self.rows(1):
@@ -104,21 +97,12 @@ class Rome(Source):
                 continue
             domains.add(code)
             node = iris.domain(code)
-            yield node, RDF.type, CMQ.ProfessionalDomain
-            yield node, RDF.type, SKOS.Concept
-            yield node, SKOS.inScheme, scheme
-            yield node, SKOS.topConceptOf, scheme
-            yield node, SKOS.notation, Literal(code)
-            yield from _labels(node, label)
+            yield from concept(node, CMQ.ProfessionalDomain, scheme, text(label), code, top=True)
         return domains
 
     def _fiche(self, scheme: URIRef, code: str, row: Row, domains: set[str], fiches: dict[str, Row]) -> Iterator[Triple]:
         node = iris.trade(code)
-        yield node, RDF.type, CMQ.Trade
-        yield node, RDF.type, SKOS.Concept
-        yield node, SKOS.inScheme, scheme
-        yield node, SKOS.notation, Literal(code)
-        yield from _labels(node, row["libelle_rome"])
+        yield from concept(node, CMQ.Trade, scheme, text(row["libelle_rome"]), code)
         if code[:3] in domains:
             yield node, SKOS.broader, iris.domain(code[:3])
         else:
@@ -154,13 +138,9 @@ class Rome(Source):
                 continue
             seen.add(ogr)
             node = iris.appellation(ogr)
-            yield node, RDF.type, CMQ.TradeAppellation
-            yield node, RDF.type, SKOS.Concept
-            yield node, SKOS.inScheme, scheme
-            yield node, SKOS.notation, Literal(ogr)
+            yield from concept(node, CMQ.TradeAppellation, scheme, text(long_label), ogr)
             yield node, CMQ.ogrCode, Literal(ogr)
             yield node, SKOS.broader, iris.trade(code)
-            yield from _labels(node, long_label)
             short = text(row["libelle_appellation_court"])
             if short is not None and short != text(long_label):
                 yield node, SKOS.altLabel, short
