@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import cmqgraph
 from cmqgraph.sources import BuildContext
 
 DATA = Path(__file__).parent / "data"
@@ -20,3 +21,11 @@ def fixture_context(*names: str, folder: Path = DATA) -> BuildContext:
 def make_context():
     """Build a BuildContext over real extracts: ``make_context("file.csv", ...)``."""
     return fixture_context
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """The full default graph, built once per test session: ``(store path, BuildReport)``."""
+    store = tmp_path_factory.mktemp("default") / "store"
+    report = cmqgraph.build(store=store)
+    return store, report

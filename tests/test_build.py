@@ -6,7 +6,6 @@ import csv
 from pathlib import Path
 
 import pyoxigraph as ox
-import pytest
 
 import cmqgraph
 from cmqgraph.build import default_data_dir
@@ -20,13 +19,6 @@ DATA = default_data_dir()
 def column(name: str, col: str) -> list[str]:
     with (DATA / name).open(encoding="utf-8-sig", newline="") as f:
         return [row[col].strip() for row in csv.DictReader(f, delimiter=";")]
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    store = tmp_path_factory.mktemp("default") / "store"
-    report = cmqgraph.build(store=store)
-    return store, report
 
 
 def count(store: Path, query: str) -> int:
