@@ -31,7 +31,7 @@ test: install
 	$(BIN)/python -m pytest
 
 bench: install
-	$(BIN)/python tests/bench_build.py --out BENCHMARKS.md
+	$(BIN)/python tests/bench.py --out BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) var build dist *.egg-info graph/*.egg-info

@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 the graph does not conform to the shapes (``validate``); 2 wrong usage;
 3 a source file cannot be read (missing, wrong encoding or separator, missing column); 4 no built
-graph, or the store cannot be opened or replaced.
+graph, or the store cannot be opened or replaced; 5 a query problem (unknown saved query, wrong or
+missing parameter, SPARQL syntax error); 6 a remote endpoint is unreachable, timed out or answered an error.
 """
 
 from __future__ import annotations
@@ -15,20 +16,35 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.syntax import Syntax
 from rich.table import Table
 
 from . import __version__
-from .build import SourceReport, build as build_graph
+from .build import SourceReport
+from .build import build as build_graph
+from .engine import EndpointError, construct, query_form, run_query, select
 from .errors import CmqGraphError, SourceFileError, StoreError
+from .saved_queries import QueryError, get_query, load_queries
 from .stats import class_counts, source_table
 from .store import STORE_ENV, resolve_store_path
-from .validate import validate as validate_graph, violations
+from .validate import validate as validate_graph
+from .validate import violations
 
-__all__ = ["main", "EXIT_NOT_CONFORMING", "EXIT_DATA_ERROR", "EXIT_STORE_ERROR"]
+__all__ = ["main", "EXIT_NOT_CONFORMING", "EXIT_DATA_ERROR", "EXIT_STORE_ERROR", "EXIT_QUERY_ERROR", "EXIT_ENDPOINT_ERROR"]
 
 EXIT_NOT_CONFORMING = 1
 EXIT_DATA_ERROR = 3
 EXIT_STORE_ERROR = 4
+EXIT_QUERY_ERROR = 5
+EXIT_ENDPOINT_ERROR = 6
+
+#: Error class → exit code, most specific first.
+_EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
+    (SourceFileError, EXIT_DATA_ERROR),
+    (StoreError, EXIT_STORE_ERROR),
+    (QueryError, EXIT_QUERY_ERROR),
+    (EndpointError, EXIT_ENDPOINT_ERROR),
+)
 
 console = Console()
 errors = Console(stderr=True)
@@ -41,15 +57,9 @@ def _fail_cleanly(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except SourceFileError as exc:
-            errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            sys.exit(EXIT_DATA_ERROR)
-        except StoreError as exc:
-            errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            sys.exit(EXIT_STORE_ERROR)
         except CmqGraphError as exc:
-            errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            sys.exit(EXIT_DATA_ERROR)
+            errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True, markup=True)
+            sys.exit(next((code for cls, code in _EXIT_CODES if isinstance(exc, cls)), EXIT_DATA_ERROR))
 
     return wrapper
 
@@ -203,3 +213,125 @@ def sources(store: Path, full: bool) -> None:
     for row in source_table(store=store):
         table.add_row(*(str(row[c]) for c in columns))
     console.print(table)
+
+
+OUTPUT_FORMATS = ("table", "csv", "tsv", "json")
+
+
+def _emit(frame, fmt: str, output: Path | None, title: str | None = None) -> None:
+    """Print ``frame`` as a rich table, or write it as CSV/TSV/JSON to ``output`` (atomically) or stdout."""
+    if fmt == "table" and output is None:
+        table = Table(title=title, caption=f"{len(frame)} row(s)")
+        for column in frame.columns:
+            table.add_column(str(column), overflow="fold")
+        for row in frame.itertuples(index=False):
+            table.add_row(*("" if v is None else str(v) for v in row))
+        console.print(table)
+        return
+    if fmt == "json":
+        text = frame.to_json(orient="records", force_ascii=False, indent=1, default_handler=str)
+    else:
+        text = frame.to_csv(index=False, sep="\t" if fmt == "tsv" else ",", lineterminator="\n")
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    tmp = output.with_name(f".{output.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(output)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    params = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise click.BadParameter(f"{pair!r} is not key=value", param_hint="--param")
+        key, value = pair.split("=", 1)
+        params[key.strip()] = value
+    return params
+
+
+_ENDPOINT = click.option("--endpoint", metavar="URL", help="Run on this SPARQL 1.1 endpoint instead of the local store.")
+_TIMEOUT = click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for a remote endpoint.")
+_FORMAT = click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True, help="Output format.")
+_OUTPUT = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the result to this file.")
+
+
+@main.group()
+def query() -> None:
+    """Saved queries for policy staff: list them, describe one, run one with parameters."""
+
+
+@query.command("list")
+@click.option("--lang", type=click.Choice(("fr", "en")), default="fr", show_default=True, help="Language of the titles.")
+@_fail_cleanly
+def query_list(lang: str) -> None:
+    """List the saved queries with their titles."""
+    table = Table(title="Requêtes enregistrées / saved queries")
+    table.add_column("name")
+    table.add_column("title")
+    table.add_column("parameters")
+    for name, saved in load_queries().items():
+        table.add_row(name, saved.title[lang], ", ".join(p.name + ("" if p.required else "?") for p in saved.parameters))
+    console.print(table)
+
+
+@query.command("describe")
+@click.argument("name")
+@_fail_cleanly
+def query_describe(name: str) -> None:
+    """Show a saved query: its titles and descriptions, parameters, columns and SPARQL."""
+    saved = get_query(name)
+    console.print(f"[bold]{saved.name}[/]: {saved.title['fr']} / {saved.title['en']}", highlight=False)
+    console.print(f"{saved.description['fr']}\n{saved.description['en']}\n", highlight=False)
+    params = Table(title="Paramètres / parameters")
+    for column in ("name", "type", "required", "default", "example", "description"):
+        params.add_column(column, overflow="fold")
+    for p in saved.parameters:
+        params.add_row(p.name, p.type, "yes" if p.required else "no", p.default or "", p.example, p.description.get("fr", ""))
+    console.print(params)
+    console.print(f"Columns: {', '.join(saved.columns)}\n", highlight=False)
+    console.print(Syntax(saved.sparql, "sparql", word_wrap=True))
+
+
+@query.command("run")
+@click.argument("name")
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="A parameter value (repeatable).")
+@_FORMAT
+@_OUTPUT
+@_ENDPOINT
+@_TIMEOUT
+@click.pass_obj
+@_fail_cleanly
+def query_run(store: Path, name: str, params: tuple[str, ...], fmt: str, output: Path | None, endpoint: str | None, timeout: float) -> None:
+    """Run a saved query; parameters are typed and bound as values, never pasted into the query."""
+    saved = get_query(name)
+    frame = run_query(saved, _parse_params(params), store=store, endpoint=endpoint, timeout=timeout)
+    _emit(frame, fmt, output, title=saved.title["fr"])
+
+
+@main.command()
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@_FORMAT
+@_OUTPUT
+@_ENDPOINT
+@_TIMEOUT
+@click.pass_obj
+@_fail_cleanly
+def sparql(store: Path, file, fmt: str, output: Path | None, endpoint: str | None, timeout: float) -> None:
+    """Run an ad-hoc SPARQL query from FILE (or - for standard input).
+
+    SELECT and ASK give a table (or CSV, TSV, JSON); CONSTRUCT and DESCRIBE give Turtle. The cmqgraph
+    prefixes (cmq:, org:, skos:, dct:, prov:, rdfs:, …) are declared for you.
+    """
+    text = file.read()
+    if query_form(text) in ("CONSTRUCT", "DESCRIBE"):
+        turtle = construct(text, store=store, endpoint=endpoint, timeout=timeout).serialize(format="turtle")
+        if output is None:
+            click.echo(turtle)
+        else:
+            output.write_text(turtle, encoding="utf-8")
+        return
+    _emit(select(text, store=store, endpoint=endpoint, timeout=timeout), fmt, output)

@@ -8,18 +8,37 @@ from click.testing import CliRunner
 
 from cmqgraph.cli import main
 
-COMMANDS = sorted(main.commands)
+def walk(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Return the path of every command, nested groups included (``("query", "run")``)."""
+    paths = []
+    for name, command in sorted(group.commands.items()):
+        paths.append((*prefix, name))
+        if isinstance(command, click.Group):
+            paths.extend(walk(command, (*prefix, name)))
+    return paths
 
 
-def test_the_foundation_commands_exist():
-    assert {"build", "stats", "validate", "sources"} <= set(COMMANDS)
+COMMANDS = walk(main)
 
 
-@pytest.mark.parametrize("name", COMMANDS)
-def test_every_command_has_help(name):
-    command = main.commands[name]
+def resolve(path: tuple[str, ...]) -> click.Command:
+    command = main
+    for name in path:
+        command = command.commands[name]
+    return command
+
+
+def test_the_commands_exist():
+    names = {" ".join(p) for p in COMMANDS}
+    assert {"build", "stats", "validate", "sources", "query", "query list", "query describe", "query run", "sparql"} <= names
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_every_command_has_help(path):
+    command = resolve(path)
+    name = " ".join(path)
     assert command.help and len(command.help.split()) >= 5, f"{name} needs a real help text"
-    result = CliRunner().invoke(main, [name, "--help"])
+    result = CliRunner().invoke(main, [*path, "--help"])
     assert result.exit_code == 0
     assert command.help.split("\n")[0].strip() in " ".join(result.output.split())
     for param in command.params:
@@ -30,7 +49,7 @@ def test_every_command_has_help(name):
 def test_group_help_lists_commands():
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
-    for name in COMMANDS:
+    for name in main.commands:
         assert name in result.output
 
 

@@ -1,0 +1,306 @@
+"""Saved SPARQL queries: each ``queries/NAME.rq`` carries its metadata beside the SPARQL.
+
+The metadata is TOML in comment lines that start with ``#+`` at the top of the file, so the file stays
+valid SPARQL that any endpoint accepts, and a person can read and edit both parts::
+
+    #+ title.fr = "Campus d'une région"
+    #+ title.en = "Campuses of a région"
+    #+ description.fr = "…"
+    #+ description.en = "…"
+    #+ columns = ["campus", "nom", "academie"]
+    #+ [params.region]
+    #+ type = "string"
+    #+ required = false
+    #+ default = "Bourgogne-Franche-Comté"
+    #+ example = "Occitanie"
+    #+ description.fr = "Nom de la région"
+    #+ description.en = "Name of the région"
+    SELECT ?campus ?nom ?academie WHERE { … }
+
+Parameters are typed (:data:`PARAMETER_TYPES`), converted to RDF terms, and bound as values: a
+``VALUES`` block built from the terms' ``.n3()`` is put at the start of the query's top-level ``WHERE``
+group, the same way for the local store and for a remote endpoint. Nothing a user types is pasted into
+the query text.
+
+Examples
+--------
+>>> from cmqgraph.saved_queries import parse_query
+>>> q = parse_query("demo", '''#+ title.fr = "Démo"
+... #+ title.en = "Demo"
+... #+ description.fr = "d"
+... #+ description.en = "d"
+... #+ columns = ["n"]
+... #+ [params.code]
+... #+ type = "string"
+... #+ example = "27"
+... SELECT ?n WHERE { ?r skos:notation ?code ; rdfs:label ?n }''')
+>>> print(q.with_values({"code": "27"}).splitlines()[-1])
+SELECT ?n WHERE { VALUES (?code) { ("27") } ?r skos:notation ?code ; rdfs:label ?n }
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Identifier
+
+from .errors import CmqGraphError
+from .resources import queries_dir
+
+__all__ = [
+    "PARAMETER_TYPES",
+    "QueryError",
+    "ParameterError",
+    "QueryNotFound",
+    "Parameter",
+    "SavedQuery",
+    "parse_query",
+    "load_queries",
+    "get_query",
+    "insert_values",
+    "blank_comments",
+]
+
+
+class QueryError(CmqGraphError):
+    """A query is malformed (bad metadata, SPARQL syntax error) or its engine refused it."""
+
+
+class ParameterError(QueryError):
+    """A parameter is unknown, missing or of the wrong type."""
+
+
+class QueryNotFound(QueryError):
+    """No saved query has that name."""
+
+
+def _string(raw: str) -> Literal:
+    return Literal(raw)
+
+
+def _lang_fr(raw: str) -> Literal:
+    return Literal(raw, lang="fr")
+
+
+def _integer(raw: str) -> Literal:
+    if not re.fullmatch(r"[+-]?\d+", raw.strip()):
+        raise ValueError("expected a whole number")
+    return Literal(int(raw), datatype=XSD.integer)
+
+
+def _decimal(raw: str) -> Literal:
+    try:
+        return Literal(Decimal(raw.strip().replace(",", ".")), datatype=XSD.decimal)
+    except InvalidOperation:
+        raise ValueError("expected a decimal number") from None
+
+
+def _year(raw: str) -> Literal:
+    if not re.fullmatch(r"\d{4}", raw.strip()):
+        raise ValueError("expected a year such as 2020")
+    return Literal(raw.strip(), datatype=XSD.gYear)
+
+
+def _date(raw: str) -> Literal:
+    try:
+        return Literal(date.fromisoformat(raw.strip()).isoformat(), datatype=XSD.date)
+    except ValueError:
+        raise ValueError("expected a date such as 2020-02-06") from None
+
+
+def _boolean(raw: str) -> Literal:
+    value = raw.strip().lower()
+    if value not in ("true", "false", "oui", "non", "1", "0"):
+        raise ValueError("expected true or false")
+    return Literal(value in ("true", "oui", "1"), datatype=XSD.boolean)
+
+
+def _iri(raw: str) -> URIRef:
+    value = raw.strip()
+    if not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|^`\\]+", value):
+        raise ValueError("expected an absolute IRI such as https://w3id.org/cmqgraph/id/region/27")
+    return URIRef(value)
+
+
+#: Parameter type → converter from the text a user types to an RDF term.
+PARAMETER_TYPES: dict[str, Callable[[str], Identifier]] = {
+    "string": _string,
+    "text_fr": _lang_fr,
+    "integer": _integer,
+    "decimal": _decimal,
+    "year": _year,
+    "date": _date,
+    "boolean": _boolean,
+    "iri": _iri,
+}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A typed parameter of a saved query (see :data:`PARAMETER_TYPES`)."""
+
+    name: str
+    type: str
+    required: bool
+    default: str | None
+    example: str
+    description: Mapping[str, str]
+
+    def convert(self, raw: object, query: str) -> Identifier:
+        """Return ``raw`` as an RDF term of this parameter's type, or raise :class:`ParameterError`."""
+        if isinstance(raw, (URIRef, Literal)):
+            return raw
+        try:
+            return PARAMETER_TYPES[self.type](str(raw))
+        except ValueError as exc:
+            raise ParameterError(f"query {query!r}, parameter {self.name!r} ({self.type}): {exc}; got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    """A saved query: its name, bilingual title and description, parameters, columns and SPARQL."""
+
+    name: str
+    title: Mapping[str, str]
+    description: Mapping[str, str]
+    parameters: tuple[Parameter, ...]
+    columns: tuple[str, ...]
+    sparql: str
+    path: Path | None = None
+    metadata: Mapping[str, object] = field(default_factory=dict, repr=False)
+
+    def bind(self, values: Mapping[str, object] | None = None) -> dict[str, Identifier]:
+        """Return the RDF terms to bind: ``values`` checked and converted, defaults filled in.
+
+        Raises
+        ------
+        ParameterError
+            A name is unknown, a required parameter is missing, or a value has the wrong type.
+        """
+        values = dict(values or {})
+        known = {p.name: p for p in self.parameters}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            hints = {u: difflib.get_close_matches(u, known, n=1) for u in unknown}
+            hint = "; ".join(f"{u!r}" + (f" (did you mean {h[0]!r}?)" if h else "") for u, h in hints.items())
+            expected = ", ".join(known) or "none"
+            raise ParameterError(f"query {self.name!r} has no parameter {hint}; its parameters: {expected}")
+        bound: dict[str, Identifier] = {}
+        for param in self.parameters:
+            raw = values.get(param.name, param.default)
+            if raw is None or raw == "":
+                if param.required:
+                    raise ParameterError(
+                        f"query {self.name!r} needs the parameter {param.name!r} ({param.type}), for example "
+                        f"--param {param.name}={param.example}"
+                    )
+                continue
+            bound[param.name] = param.convert(raw, self.name)
+        return bound
+
+    def with_values(self, values: Mapping[str, object] | None = None) -> str:
+        """Return the SPARQL with the bound parameters as a ``VALUES`` block at the start of ``WHERE``."""
+        return insert_values(self.sparql, self.bind(values))
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def insert_values(sparql: str, bindings: Mapping[str, Identifier]) -> str:
+    """Return ``sparql`` with ``VALUES (?a ?b) { (term term) }`` opening its first ``WHERE`` group.
+
+    The terms are written with rdflib's ``.n3()``, which escapes them; nothing else is added.
+    """
+    if not bindings:
+        return sparql
+    match = _WHERE.search(blank_comments(sparql))
+    if match is None:
+        raise QueryError("a query with parameters needs an explicit 'WHERE {' to bind them")
+    names = " ".join(f"?{name}" for name in bindings)
+    terms = " ".join(term.n3() for term in bindings.values())
+    return f"{sparql[: match.end()]} VALUES ({names}) {{ ({terms}) }}{sparql[match.end():]}"
+
+
+def blank_comments(sparql: str) -> str:
+    """Return ``sparql`` with comments, strings and IRIs blanked out (same length), to find keywords."""
+    pattern = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>|#[^\n]*')
+    return pattern.sub(lambda m: " " * len(m.group(0)), sparql)
+
+
+def parse_query(name: str, text: str, path: Path | None = None) -> SavedQuery:
+    """Parse a saved query: the ``#+`` TOML header and the SPARQL below it.
+
+    Raises
+    ------
+    QueryError
+        The header is not valid TOML or lacks a title, description or columns in French and English.
+    """
+    where = str(path or name)
+    header = "\n".join(line[2:].removeprefix(" ") for line in text.splitlines() if line.startswith("#+"))
+    sparql = "\n".join(line for line in text.splitlines() if not line.startswith("#+")).strip()
+    try:
+        meta = tomllib.loads(header)
+    except tomllib.TOMLDecodeError as exc:
+        raise QueryError(f"{where}: the '#+' metadata is not valid TOML: {exc}") from exc
+    for key in ("title", "description"):
+        if not isinstance(meta.get(key), dict) or not {"fr", "en"} <= set(meta[key]):
+            raise QueryError(f"{where}: metadata needs {key}.fr and {key}.en")
+    if not isinstance(meta.get("columns"), list) or not meta["columns"]:
+        raise QueryError(f"{where}: metadata needs the list of columns the query returns")
+    parameters = []
+    for pname, spec in meta.get("params", {}).items():
+        ptype = spec.get("type", "string")
+        if ptype not in PARAMETER_TYPES:
+            raise QueryError(f"{where}: parameter {pname!r} has unknown type {ptype!r}; types: {', '.join(PARAMETER_TYPES)}")
+        if "example" not in spec:
+            raise QueryError(f"{where}: parameter {pname!r} needs an example")
+        default = spec.get("default")
+        parameters.append(
+            Parameter(
+                name=pname,
+                type=ptype,
+                required=bool(spec.get("required", default is None)),
+                default=None if default is None else str(default),
+                example=str(spec["example"]),
+                description=spec.get("description", {}),
+            )
+        )
+    return SavedQuery(
+        name=name,
+        title=meta["title"],
+        description=meta["description"],
+        parameters=tuple(parameters),
+        columns=tuple(meta["columns"]),
+        sparql=sparql,
+        path=path,
+        metadata=meta,
+    )
+
+
+def load_queries(folders: tuple[str | os.PathLike, ...] = ()) -> dict[str, SavedQuery]:
+    """Return the saved queries by name: the shipped ones, then those of ``folders`` (which override them)."""
+    queries: dict[str, SavedQuery] = {}
+    for folder in (queries_dir(), *map(Path, folders)):
+        for path in sorted(Path(folder).glob("*.rq")):
+            queries[path.stem] = parse_query(path.stem, path.read_text(encoding="utf-8"), path)
+    return queries
+
+
+def get_query(name: str, folders: tuple[str | os.PathLike, ...] = ()) -> SavedQuery:
+    """Return the saved query ``name``, or raise :class:`QueryNotFound` with the closest names."""
+    queries = load_queries(folders)
+    if name in queries:
+        return queries[name]
+    close = difflib.get_close_matches(name, queries, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else "; 'cmqgraph query list' shows them"
+    raise QueryNotFound(f"no saved query named {name!r}{hint}")
