@@ -3,7 +3,8 @@
 Exit codes: 0 success; 1 the graph does not conform to the shapes (``validate``); 2 wrong usage;
 3 a source file cannot be read (missing, wrong encoding or separator, missing column); 4 no built
 graph, or the store cannot be opened or replaced; 5 a query problem (unknown saved query, wrong or
-missing parameter, SPARQL syntax error); 6 a remote endpoint is unreachable, timed out or answered an error.
+missing parameter, SPARQL syntax error); 6 a remote endpoint is unreachable, timed out or answered an
+error, or a push left different triple counts on the server.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from . import __version__
 from .build import SourceReport
 from .build import build as build_graph
 from .engine import EndpointError, construct, query_form, run_query, select
+from .push import PushError, push as push_graph
 from .errors import CmqGraphError, SourceFileError, StoreError
 from .saved_queries import QueryError, get_query, load_queries
 from .stats import class_counts, source_table
@@ -44,6 +46,7 @@ _EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
     (StoreError, EXIT_STORE_ERROR),
     (QueryError, EXIT_QUERY_ERROR),
     (EndpointError, EXIT_ENDPOINT_ERROR),
+    (PushError, EXIT_ENDPOINT_ERROR),
 )
 
 console = Console()
@@ -335,3 +338,53 @@ def sparql(store: Path, file, fmt: str, output: Path | None, endpoint: str | Non
             output.write_text(turtle, encoding="utf-8")
         return
     _emit(select(text, store=store, endpoint=endpoint, timeout=timeout), fmt, output)
+
+
+class _PushBar:
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.task = None
+
+    def started(self, total_triples: int) -> None:
+        self.task = self.progress.add_task("push", total=total_triples)
+
+    def advanced(self, n: int) -> None:
+        self.progress.advance(self.task, n)
+
+    def finished(self) -> None:
+        self.progress.stop()
+
+
+@main.command()
+@click.option("--endpoint", required=True, metavar="URL", help="The server's SPARQL query URL (used to check the counts).")
+@click.option("--graph-store", metavar="URL", help="The server's Graph Store HTTP Protocol URL (default: the --endpoint URL).")
+@click.option("--user", help="User name for the Graph Store.")
+@click.option("--password", envvar="CMQGRAPH_PUSH_PASSWORD", help="Password (or set CMQGRAPH_PUSH_PASSWORD).")
+@click.option("--auth", "auth_kind", type=click.Choice(("basic", "digest")), default="basic", show_default=True, help="HTTP authentication scheme.")
+@click.option("--chunk", type=click.IntRange(min=1), default=50_000, show_default=True, help="Triples per HTTP request.")
+@click.option("--append", is_flag=True, help="Add to the remote graphs instead of replacing them.")
+@_TIMEOUT
+@click.pass_obj
+@_fail_cleanly
+def push(
+    store: Path, endpoint: str, graph_store: str | None, user: str | None, password: str | None, auth_kind: str, chunk: int,
+    append: bool, timeout: float,
+) -> None:
+    """Load the built graph, named graphs included, into a remote store (SPARQL 1.1 Graph Store Protocol).
+
+    Each named graph is sent in chunks (the first replaces the remote graph), then the server's triple
+    count of each graph is checked against the local one.
+    """
+    if user and password is None:
+        raise click.BadParameter("a --user needs a --password (or CMQGRAPH_PUSH_PASSWORD)", param_hint="--password")
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
+        report = push_graph(
+            graph_store or endpoint, endpoint, store, chunk_triples=chunk, auth=(user, password) if user else None,
+            auth_kind=auth_kind, replace=not append, timeout=timeout, progress=_PushBar(bar),
+        )
+    table = Table(title=f"{report.triples:,} triples pushed in {report.seconds:.1f} s; counts checked on {endpoint}")
+    for column in ("graph", "local", "remote"):
+        table.add_column(column, justify="left" if column == "graph" else "right")
+    for g in report.graphs:
+        table.add_row(g.graph.rsplit("/", 1)[-1], str(g.local), "–" if g.remote is None else str(g.remote))
+    console.print(table)
