@@ -6,9 +6,9 @@ Python numbers and booleans, so that results from the local store and from a ser
 Examples
 --------
 >>> import cmqgraph.engine as engine
->>> frame = engine.run_query("campus_par_region", {"region": "Bourgogne-Franche-Comté"})  # doctest: +SKIP
+>>> frame = engine.run_query("campus_excellence", {"region": "Bourgogne-Franche-Comté"})  # doctest: +SKIP
 >>> frame.columns.tolist()  # doctest: +SKIP
-['campus', 'nom', 'academie', 'filiere', 'label_cmq', 'excellence', 'annee_excellence', 'date_excellence', 'certitude']
+['iri_campus', 'nom_campus', 'nom_region', 'annee_excellence', 'date_excellence', 'vague', 'certitude', 'note']
 """
 
 from __future__ import annotations

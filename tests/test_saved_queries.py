@@ -1,0 +1,245 @@
+"""The saved queries (queries/*.rq): metadata, parameters, and answers checked against the real data."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from cmqgraph.engine import run_query
+from cmqgraph.saved_queries import PARAMETER_TYPES, ParameterError, blank_comments, load_queries
+
+DATA = Path(__file__).parent.parent / "graph" / "data"
+QUERIES = load_queries()
+MOBICAMPUS = "https://w3id.org/cmqgraph/id/campus/besancon/mobicampus-automobile-et-mobilites-du-futur-nord-franche-comte"
+TI_NFC = "Transformation d'un territoire industriel"
+
+
+def select_variables(sparql: str) -> list[str]:
+    """Return the variables of the top-level SELECT clause, in order (``?x`` and ``(… AS ?x)``)."""
+    text = blank_comments(sparql)
+    clause = re.search(r"\bSELECT\b(.*?)\bWHERE\b", text, re.IGNORECASE | re.DOTALL).group(1)
+    clause = re.sub(r"\b(DISTINCT|REDUCED)\b", " ", clause, flags=re.IGNORECASE)
+    found = re.findall(r"\((?:[^()]|\([^()]*(?:\([^()]*\))*[^()]*\))*?\bAS\s+\?(\w+)\s*\)|\?(\w+)", clause, re.DOTALL)
+    return [a or b for a, b in found]
+
+
+def csv_rows(name: str) -> list[dict[str, str]]:
+    with (DATA / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter=";"))
+
+
+def run(built, name, **params):
+    return run_query(name, params, store=built[0])
+
+
+# --- generic checks -----------------------------------------------------------------------------------
+
+
+def test_at_least_sixteen_queries():
+    assert len(QUERIES) >= 16
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_metadata_complete(name):
+    q = QUERIES[name]
+    assert re.fullmatch(r"[a-z][a-z0-9_]*", name)
+    for part in (q.title, q.description):
+        assert set(part) >= {"fr", "en"} and all(part[lang].strip() for lang in ("fr", "en"))
+    assert list(q.columns) == select_variables(q.sparql), "columns must be the SELECT variables, in order"
+    for p in q.parameters:
+        assert p.type in PARAMETER_TYPES
+        assert p.example
+        assert set(p.description) >= {"fr", "en"}, f"parameter {p.name} needs description.fr and .en"
+        assert "required" in q.metadata["params"][p.name]
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_examples_return_rows(built, name):
+    q = QUERIES[name]
+    frame = run_query(q, {p.name: p.example for p in q.parameters}, store=built[0])
+    assert list(frame.columns) == list(q.columns)
+    assert len(frame) >= 1
+
+
+@pytest.mark.parametrize("name", sorted(n for n in QUERIES if not any(p.required for p in QUERIES[n].parameters)))
+def test_runs_without_parameters(built, name):
+    assert len(run_query(name, {}, store=built[0])) >= 1
+
+
+def test_wrong_parameter_name_or_type():
+    with pytest.raises(ParameterError, match="did you mean 'region'"):
+        QUERIES["campus_par_territoire"].bind({"regoin": "Occitanie"})
+    with pytest.raises(ParameterError):
+        QUERIES["provenance"].bind({"iri": "not an iri"})
+    with pytest.raises(ParameterError, match="needs the parameter 'region'"):
+        QUERIES["metiers_non_couverts"].bind({})
+
+
+def test_wrong_parameter_raises_through_run_query(built):
+    with pytest.raises(ParameterError):
+        run_query("campus_excellence", {"annee": "2020"}, store=built[0])
+
+
+# --- answers from the real data -----------------------------------------------------------------------
+
+
+def test_campus_par_territoire_matches_the_list(built):
+    rows = csv_rows("cmq_campus_list.csv")
+    expected = {r["nom"] for r in rows if r["region_academique"] == "Bourgogne-Franche-Comté"}
+    frame = run(built, "campus_par_territoire", region="bourgogne-franche-comté")
+    assert set(frame.nom_campus) == expected
+    mobi = frame[frame.iri_campus == MOBICAMPUS].iloc[0]
+    assert (mobi.annee_label_cmq, mobi.excellence, mobi.annee_excellence, mobi.date_excellence) == ("2016", "oui", "2020", "2020-02-06")
+    besancon = run(built, "campus_par_territoire", academie="Besançon")
+    assert set(besancon.nom_campus) == {r["nom"] for r in rows if r["academie"] == "Besançon"}
+    plasturgie = run(built, "campus_par_territoire", region="Auvergne-Rhône-Alpes", filiere="Matériaux, matériaux innovants")
+    assert any(n.startswith("Plasticampus") for n in plasturgie.nom_campus)
+
+
+def test_campus_excellence_bfc(built):
+    frame = run(built, "campus_excellence", region="Bourgogne-Franche-Comté")
+    mobi = frame[frame.iri_campus == MOBICAMPUS]
+    assert len(mobi) == 1
+    assert (mobi.iloc[0].annee_excellence, mobi.iloc[0].date_excellence, mobi.iloc[0].certitude) == ("2020", "2020-02-06", "confirme")
+    everywhere = run(built, "campus_excellence")
+    assert everywhere.iri_campus.nunique() == sum(r["excellence"] == "oui" for r in csv_rows("cmq_campus_list.csv"))
+
+
+def test_plasticampus_support_school(built):
+    frame = run(built, "etablissements_du_campus", campus="plasticampus")
+    support = frame[frame.role == "support"]
+    assert support.uai.tolist() == ["0011119L"]
+    assert support.iloc[0].methode and support.iloc[0].score is not None
+
+
+def test_membres_partages_utbm(built):
+    frame = run(built, "membres_partages")
+    utbm = frame[frame.nom_membre.str.startswith("Université de technologie de Belfort-Montbéliard")]
+    assert set(utbm.type_organisation) == {"campus", "projet"}
+    assert any(n.startswith("Mobicampus") for n in utbm.nom_organisation)
+    assert any(n.startswith(TI_NFC) for n in utbm.nom_organisation)
+    assert (frame.nb_organisations >= 2).all()
+
+
+def test_formations_and_trades_of_plasticampus(built):
+    offer = run(built, "formations_du_campus", campus="Plasticampus")
+    assert set(offer.uai) == {"0011119L"}
+    # Affelnet 2022: the lycée Arbez Carme offers the bac pro Plastiques et composites (CFD 40022503)
+    assert "40022503" in set(offer.cfd)
+    assert (offer.capacite >= 0).all()
+    trades = run(built, "metiers_du_campus", campus="Plasticampus")
+    # Certif Info: the bac pro Maintenance des systèmes de production connectés leads to ROME I1304
+    assert "I1304" in set(trades.code_rome)
+
+
+def test_pole_vehicule_du_futur_overlaps_mobicampus(built):
+    frame = run(built, "poles_et_campus", campus="Mobicampus")
+    vdf = frame[frame.nom_pole == "Pôle Véhicule du Futur"]
+    assert vdf.lien.tolist() == ["les deux"]
+    assert vdf.iloc[0].region_commune == "Bourgogne-Franche-Comté"
+    assert set(frame.lien) <= {"secteur", "territoire", "les deux"}
+
+
+def test_ti_contains_mobicampus(built):
+    frame = run(built, "territoire_du_projet", projet=TI_NFC)
+    mobi = frame[(frame.ressource == MOBICAMPUS)]
+    assert {"membre", "departement", "region"} <= set(mobi.lien)
+    assert "Pôle Véhicule du Futur" in set(frame[frame.type == "pole"].nom)
+    # schools in the Doubs (25) or the Territoire de Belfort (90): their UAI starts with 025 or 090
+    schools = frame[frame.type == "etablissement"]
+    assert len(schools) > 0
+    assert all(r.rsplit("/", 1)[1][:3] in {"025", "090"} for r in schools.ressource)
+
+
+def test_trade_gaps_exclude_covered_trades(built):
+    gaps = run(built, "metiers_non_couverts", region="Auvergne-Rhône-Alpes")
+    covered = run(built, "metiers_du_campus", campus="Plasticampus")
+    assert len(gaps) > 0
+    assert not set(gaps.code_rome) & set(covered.code_rome)
+
+
+def test_trades_shared_by_campuses(built):
+    frame = run(built, "metiers_communs_aux_campus")
+    assert (frame.nb_campus >= 2).all()
+    assert (frame.nb_regions <= frame.nb_campus).all()
+
+
+def test_regions_campus_counts_match_the_list(built):
+    expected = Counter(r["region_academique"] for r in csv_rows("cmq_campus_list.csv"))
+    excellence = Counter(r["region_academique"] for r in csv_rows("cmq_campus_list.csv") if r["excellence"] == "oui")
+    frame = run(built, "regions_classement")
+    assert len(frame) == 18
+    for row in frame.itertuples():
+        assert row.nb_campus == expected.get(row.nom_region, 0), row.nom_region
+        assert row.nb_campus_excellence == excellence.get(row.nom_region, 0), row.nom_region
+        if row.nb_campus:
+            assert row.part_excellence_pct == (200 * row.nb_campus_excellence + row.nb_campus) // (2 * row.nb_campus)  # half up, as SPARQL ROUND
+    bfc = frame[frame.nom_region == "Bourgogne-Franche-Comté"].iloc[0]
+    assert bfc.part_excellence_pct == 36  # 4 of 11
+    poles = csv_rows("poles_competitivite.csv")
+    assert bfc.nb_poles_region_principale >= 1 and bfc.nb_poles >= bfc.nb_poles_region_principale
+    assert len(poles) >= frame.nb_poles_region_principale.sum()
+
+
+def test_provenance_of_mobicampus(built):
+    frame = run(built, "provenance", iri=MOBICAMPUS)
+    graphs = set(frame[frame.aspect == "graphe"].graphe)
+    assert {"https://w3id.org/cmqgraph/graph/cmq", "https://w3id.org/cmqgraph/graph/faits_bfc"} <= graphs
+    assert "https://letrois.info/en-bref/mobicampus-obtient-le-label-national-campus-dexcellence/" in set(frame.valeur)
+    assert frame[frame.aspect == "certitude"].valeur.tolist() == ["deduit"]
+    assert frame[frame.aspect == "graphe"].licence.notna().all()
+
+
+def test_what_the_graph_does_not_know(built):
+    rows = csv_rows("cmq_campus_list.csv")
+    frame = run(built, "ce_que_le_graphe_ignore")
+    assert (frame.lacune == "sans-academie").sum() == sum(not r["academie"] for r in rows)
+    assert (frame.lacune == "excellence-inconnue").sum() == sum(r["excellence"] == "inconnu" for r in rows)
+    assert (frame[frame.lacune == "certitude"].valeur != "confirme").all()
+    assert frame.note.notna().all()
+    only = run(built, "ce_que_le_graphe_ignore", lacune="filiere-deduite")
+    assert set(only.lacune) == {"filiere-deduite"}
+    # the list's remark says so: « filière déduite du thème », « filière = hypothèse », « filière assignée »
+    assert len(only) == sum(bool(re.search(r"filière (déduite|= hypothèse|assignée)", r["remarque"])) for r in rows)
+
+
+def test_sources_and_gaps(built):
+    frame = run(built, "sources_et_lacunes")
+    cmq = frame[frame.graphe == "https://w3id.org/cmqgraph/graph/cmq"].iloc[0]
+    assert cmq.nb_lignes == len(csv_rows("cmq_campus_list.csv"))
+    assert cmq.note_completude
+    assert frame.licence.notna().all() and (frame.nb_lignes_ignorees >= 0).all()
+
+
+def test_poles_by_region(built):
+    frame = run(built, "poles_par_region", region="Bourgogne-Franche-Comté")
+    vdf = frame[frame.nom_pole == "Pôle Véhicule du Futur"]
+    assert set(vdf.region_principale) == {"oui"}
+    assert {"pole-phase-5"} <= set(vdf.phase)
+    assert ("2023", "2026") in set(zip(vdf.annee_debut, vdf.annee_fin))
+    grand_est = run(built, "poles_par_region", region="Grand Est")
+    assert "non" in set(grand_est[grand_est.nom_pole == "Pôle Véhicule du Futur"].region_principale)
+
+
+def test_regional_projects(built):
+    frame = run(built, "projets_regionaux", programme="ti")
+    assert set(frame.code_programme) == {"ti"}
+    assert frame.iri_projet.nunique() == 20
+    ti = frame[frame.nom_projet.str.startswith(TI_NFC)]
+    assert set(ti.date_laureat) == {"2019-09-13"}
+
+
+def test_offer_of_a_school(built):
+    frame = run(built, "offre_etablissement", uai="0011119l")
+    assert "40022503" in set(frame.cfd)
+    assert any(n.startswith("Plasticampus") for n in frame.nom_campus.dropna())
+
+
+def test_insertion_of_plasticampus(built):
+    frame = run(built, "insertion_du_campus", campus="Plasticampus")
+    assert set(frame.uai) == {"0011119L"}
+    assert {"ensemble", "apprentis", "scolaires"} <= set(frame.population)
