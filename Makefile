@@ -5,12 +5,13 @@ BIN    := $(VENV)/bin
 # The demo's graph lives in the working copy (git-ignored); `cmqgraph` alone uses the user data folder.
 export CMQGRAPH_STORE ?= $(CURDIR)/var/store
 
-.PHONY: help install system-deps demo test bench clean
+.PHONY: help install system-deps demo test bench picture clean
 
 help:
 	@echo "make demo   - create .venv, install cmqgraph, build the default graph, validate it, show what it holds"
 	@echo "make test   - run the whole test suite"
 	@echo "make bench  - measure build time, memory and store size (Oxigraph vs rdflib), write BENCHMARKS.md"
+	@echo "make picture - regenerate mobicampus.png, the README's first picture (needs Chromium)"
 	@echo "make clean  - remove the virtual environment, the built graph and build files"
 
 $(BIN)/cmqgraph: pyproject.toml
@@ -36,6 +37,10 @@ test: install system-deps
 
 bench: install
 	$(BIN)/python tests/bench.py --out BENCHMARKS.md
+
+picture: install system-deps
+	$(BIN)/cmqgraph build
+	$(BIN)/python -c "from cmqgraph.view import readme_picture; readme_picture('mobicampus.png')"
 
 clean:
 	rm -rf $(VENV) var build dist *.egg-info graph/*.egg-info

@@ -24,7 +24,12 @@ from . import __version__
 from .build import SourceReport
 from .build import build as build_graph
 from .engine import EndpointError, construct, query_form, run_query, select
+from .network import metrics as overlap_metrics
+from .network import project as project_graph
+from .network import write_csv, write_gexf, write_graphml
 from .push import PushError, push as push_graph
+from .view import DEFAULT_MAX_NODES, screenshot
+from .view import view as write_view
 from .errors import CmqGraphError, SourceFileError, StoreError
 from .saved_queries import QueryError, get_query, load_queries
 from .stats import class_counts, source_table
@@ -388,3 +393,61 @@ def push(
     for g in report.graphs:
         table.add_row(g.graph.rsplit("/", 1)[-1], str(g.local), "–" if g.remote is None else str(g.remote))
     console.print(table)
+
+
+def _filters(command):
+    """Add the filters shared by ``view`` and ``network`` (names are matched ignoring accents and case)."""
+    for option in (
+        click.option("--project", "project_", help="A regional project by name (part of it is enough)."),
+        click.option("--cluster", help="A pôle de compétitivité by name."),
+        click.option("--campus", help="A campus by name (part of it is enough)."),
+        click.option("--academie", help="An académie by name or code."),
+        click.option("--region", help="A région by name or INSEE code."),
+    ):
+        command = option(command)
+    return command
+
+
+@main.command("view")
+@_filters
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("view.html"), show_default=True, help="HTML file to write.")
+@click.option("--max-nodes", type=int, default=DEFAULT_MAX_NODES, show_default=True, help="Aggregate the view above this many nodes.")
+@click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Also write a screenshot (headless Chromium).")
+@click.pass_obj
+@_fail_cleanly
+def view_command(store, region, academie, campus, cluster, project_, out, max_nodes, png) -> None:
+    """Write an interactive HTML view (it opens offline) of where campuses, pôles and projects overlap.
+
+    Without filters the national view is aggregated and says so; --region, --academie or --campus drill
+    down. An unknown name gets close suggestions.
+    """
+    path = write_view(store, region=region, academie=academie, campus=campus, cluster=cluster, project=project_, out=out, max_nodes=max_nodes)
+    console.print(f"wrote {path}")
+    if png:
+        screenshot(path, png)
+        console.print(f"wrote {png}")
+
+
+@main.command("network")
+@_filters
+@click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path), help="Write pairs, centrality, communities and territories as CSV here.")
+@click.option("--gexf", type=click.Path(dir_okay=False, path_type=Path), help="Write the network as GEXF (Gephi).")
+@click.option("--graphml", type=click.Path(dir_okay=False, path_type=Path), help="Write the network as GraphML (Cytoscape).")
+@click.option("--seed", type=int, default=42, show_default=True, help="Seed of the Louvain communities.")
+@click.pass_obj
+@_fail_cleanly
+def network_command(store, region, academie, campus, cluster, project_, csv_dir, gexf, graphml, seed) -> None:
+    """Overlap metrics (Jaccard of trades, territories and filières; centrality; Louvain communities) and exports."""
+    graph = project_graph(store, region=region, academie=academie, campus=campus, cluster=cluster, project=project_)
+    tables = overlap_metrics(graph, seed=seed)
+    if csv_dir:
+        for path in write_csv(tables, csv_dir):
+            console.print(f"wrote {path}")
+    if gexf:
+        console.print(f"wrote {write_gexf(graph, gexf)}")
+    if graphml:
+        console.print(f"wrote {write_graphml(graph, graphml)}")
+    console.print(
+        f"{graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges, {len(tables['pairs'])} pairs, "
+        f"{tables['communities']['community'].nunique()} communities"
+    )

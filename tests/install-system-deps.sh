@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages the test suite needs, only those missing; safe to run again.
 #   virtuoso-opensource : Virtuoso 7 (virtuoso-t), the second SPARQL server of tests/test_push.py
+#   chromium            : headless browser that opens the HTML views in tests/test_view.py (via Playwright)
 # Runs apt-get as root, or through sudo when not root. Non-interactive. Exits non-zero with a
 # message when a package is missing and cannot be installed.
 set -euo pipefail
 
-PACKAGES=(virtuoso-opensource)
+PACKAGES=(virtuoso-opensource chromium)
 # The executable each package must provide (same order), checked after installing.
-EXECUTABLES=(virtuoso-t)
+EXECUTABLES=(virtuoso-t chromium)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

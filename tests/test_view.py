@@ -1,0 +1,103 @@
+"""The HTML views, opened in real headless Chromium (Debian package ``chromium``) through Playwright.
+
+Install: ``tests/install-system-deps.sh`` (chromium) and ``pip install playwright`` — no
+``playwright install``: the system Chromium is used through ``executable_path``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from servers import missing
+
+from cmqgraph import network as net
+from cmqgraph import view as v
+
+OUTPUT = Path(__file__).parent / "output"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _no_cdn(page: str) -> None:
+    tags = re.findall(r"<(?:script|link)\b[^>]*>", page)
+    assert not [t for t in tags if re.search(r"\b(?:src|href)\s*=", t)], "the page loads an external script or stylesheet"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        playwright = importlib.import_module("playwright.sync_api")
+    except ImportError:
+        missing("no Playwright for Python (pip install -e '.[test]')")
+    if not Path(CHROMIUM).exists():
+        missing("no chromium: run tests/install-system-deps.sh")
+    with playwright.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=v.CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser, html: Path, png: Path) -> dict:
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    start = time.perf_counter()
+    page.goto(html.resolve().as_uri())
+    page.wait_for_function("window.cmqStabilized === true", timeout=60_000)
+    wall = time.perf_counter() - start
+    result = {
+        "nodes": page.evaluate("window.nodes.length"),
+        "drawn": page.evaluate("Object.keys(window.network.getPositions()).length"),
+        "settle_ms": page.evaluate("window.cmqSettleMs"),
+        "wall_s": wall,
+        "errors": errors,
+    }
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(png))
+    page.close()
+    return result
+
+
+def test_mobicampus_view_in_chromium(built, browser):
+    store, _ = built
+    html = v.view(store, out=OUTPUT / "mobicampus.html", **v.MOBICAMPUS)
+    _no_cdn(html.read_text(encoding="utf-8"))
+    expected = v.displayed_graph(net.project(store, **v.MOBICAMPUS))
+    seen = _open(browser, html, OUTPUT / "mobicampus.png")
+    assert seen["errors"] == []
+    assert seen["nodes"] == seen["drawn"] == expected.number_of_nodes()
+    assert (OUTPUT / "mobicampus.png").stat().st_size > 10_000
+    print(f"mobicampus view: {seen['nodes']} nodes, settled in {seen['settle_ms']:.0f} ms")
+
+
+def test_national_view_is_aggregated_and_settles(built, browser):
+    store, _ = built
+    html = v.view(store, out=OUTPUT / "national.html")
+    text = html.read_text(encoding="utf-8")
+    _no_cdn(text)
+    assert "Vue agrégée" in text
+    expected = v.displayed_graph(net.project(store))
+    assert expected.graph.get("aggregated")
+    seen = _open(browser, html, OUTPUT / "national.png")
+    assert seen["errors"] == []
+    assert seen["nodes"] == seen["drawn"] == expected.number_of_nodes()
+    assert seen["settle_ms"] < 15_000, f"the national view took {seen['settle_ms']:.0f} ms to settle"
+    print(f"national view: {seen['nodes']} nodes, settled in {seen['settle_ms']:.0f} ms ({seen['wall_s']:.1f} s wall)")
+
+
+def test_region_drill_down_is_detailed(built):
+    store, _ = built
+    D = v.displayed_graph(net.project(store, region="Nouvelle-Aquitaine"))
+    assert D.graph.get("aggregated") is None
+    assert any(d["kind"] == "school" for _, d in D.nodes(data=True))
+
+
+def test_bad_campus_name_suggests(built, tmp_path):
+    store, _ = built
+    with pytest.raises(net.FilterError, match="Mobicampus"):
+        v.view(store, campus="Mobicampuss", out=tmp_path / "x.html")
