@@ -92,6 +92,28 @@ print(json.dumps(out))
 """
 
 
+NETWORK_CHILD = r"""
+import json, statistics, sys, tempfile, time
+from pathlib import Path
+from cmqgraph import network, view
+store, repeats = sys.argv[1], int(sys.argv[2])
+out = []
+for name, filters in (("national", {}), ("région Bourgogne-Franche-Comté", {"region": "Bourgogne-Franche-Comté"})):
+    projection, rendering = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        graph = network.project(store, **filters)
+        projection.append(time.perf_counter() - t0)
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            view.view(store, out=Path(tmp) / "view.html", **filters)
+            rendering.append(time.perf_counter() - t0)
+    out.append({"view": name, "nodes": graph.number_of_nodes(), "edges": graph.number_of_edges(),
+                "projection_s": statistics.median(projection), "view_s": statistics.median(rendering)})
+print(json.dumps(out))
+"""
+
+
 def run_once(mode: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(
@@ -100,18 +122,39 @@ def run_once(mode: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def query_latencies(repeats: int, limit: int) -> dict[str, dict]:
-    """Return, per store, the median latency (ms) and row count of each saved query."""
+def on_default_graph(repeats: int, limit: int) -> tuple[dict[str, dict], list[dict]]:
+    """Return the saved-query latencies per store, and the network projection and view timings."""
     with tempfile.TemporaryDirectory() as tmp:
         store = str(Path(tmp) / "store")
         subprocess.run([sys.executable, "-c", CHILD, "oxigraph", store], capture_output=True, check=True)
-        results = {}
-        for mode in ("oxigraph", "rdflib"):
-            out = subprocess.run(
-                [sys.executable, "-c", QUERIES_CHILD, mode, store, str(repeats), str(limit)], capture_output=True, text=True, check=True
-            )
-            results[mode] = json.loads(out.stdout.strip().splitlines()[-1])
+        out = subprocess.run([sys.executable, "-c", NETWORK_CHILD, store, str(repeats)], capture_output=True, text=True, check=True)
+        return query_latencies(store, repeats, limit), json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def query_latencies(store: str, repeats: int, limit: int) -> dict[str, dict]:
+    """Return, per store, the median latency (ms) and row count of each saved query."""
+    results = {}
+    for mode in ("oxigraph", "rdflib"):
+        out = subprocess.run(
+            [sys.executable, "-c", QUERIES_CHILD, mode, store, str(repeats), str(limit)], capture_output=True, text=True, check=True
+        )
+        results[mode] = json.loads(out.stdout.strip().splitlines()[-1])
     return results
+
+
+def network_section(rows: list[dict], repeats: int) -> list[str]:
+    lines = [
+        "## Network projection and views",
+        "",
+        f"Median of {repeats} runs on the default graph: `cmqgraph.network.project` (SPARQL to networkx) and "
+        "`cmqgraph.view.view` (projection, aggregation and the HTML page).",
+        "",
+        "| view | nodes | edges | projection (s) | view (s) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        lines.append(f"| {row['view']} | {row['nodes']} | {row['edges']} | {row['projection_s']:.2f} | {row['view_s']:.2f} |")
+    return lines + [""]
 
 
 def query_section(results: dict[str, dict], repeats: int, limit: int) -> list[str]:
@@ -152,6 +195,7 @@ def main() -> None:
         results[mode] = [run_once(mode) for _ in range(args.runs)]
         print(mode, json.dumps(results[mode]), file=sys.stderr)
     ox, rd = results["oxigraph"], results["rdflib"]
+    latencies, network_rows = on_default_graph(args.query_runs, args.query_limit)
     mb = 1024 * 1024
 
     def fmt(value, scale=1.0, digits=1):
@@ -184,7 +228,8 @@ def main() -> None:
         "",
         "Targets (issue 2): the full default build well under a minute and under 1.5 GB peak on this 2-core machine.",
         "",
-        *query_section(query_latencies(args.query_runs, args.query_limit), args.query_runs, args.query_limit),
+        *query_section(latencies, args.query_runs, args.query_limit),
+        *network_section(network_rows, args.query_runs),
         "Raw build runs (seconds, peak bytes, store bytes):",
         "",
         "```json",
