@@ -5,12 +5,13 @@ BIN    := $(VENV)/bin
 # The demo's graph lives in the working copy (git-ignored); `cmqgraph` alone uses the user data folder.
 export CMQGRAPH_STORE ?= $(CURDIR)/var/store
 
-.PHONY: help install system-deps demo test bench picture clean
+.PHONY: help install system-deps demo test bench picture notebooks clean
 
 help:
 	@echo "make demo   - create .venv, install cmqgraph, build the default graph, validate it, show what it holds"
 	@echo "make test   - run the whole test suite"
 	@echo "make bench  - measure build time, memory and store size (Oxigraph vs rdflib), write BENCHMARKS.md"
+	@echo "make notebooks - open JupyterLab on notebooks/ (installs the notebooks extra, builds the graph if needed)"
 	@echo "make picture - regenerate mobicampus.png, the README's first picture (needs Chromium)"
 	@echo "make clean  - remove the virtual environment, the built graph and build files"
 
@@ -41,6 +42,11 @@ bench: install
 picture: install system-deps
 	$(BIN)/cmqgraph build
 	$(BIN)/python -c "from cmqgraph.view import readme_picture; readme_picture('mobicampus.png')"
+
+notebooks: install
+	$(BIN)/python -m pip install --quiet -e ".[notebooks]"
+	$(BIN)/cmqgraph stats >/dev/null 2>&1 || $(BIN)/cmqgraph build
+	$(BIN)/jupyter lab notebooks/
 
 clean:
 	rm -rf $(VENV) var build dist *.egg-info graph/*.egg-info

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .build import BuildReport, build  # noqa: E402
+from .builder import BuildReport, build  # noqa: E402
 from .errors import CmqGraphError, RowIssue, SourceFileError, StoreError  # noqa: E402
 from .store import open_graph, open_store  # noqa: E402
 

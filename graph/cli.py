@@ -21,8 +21,8 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from . import __version__
-from .build import SourceReport
-from .build import build as build_graph
+from .builder import SourceReport
+from .builder import build as build_graph
 from .engine import EndpointError, construct, query_form, run_query, select
 from .network import metrics as overlap_metrics
 from .network import project as project_graph

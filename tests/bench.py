@@ -35,7 +35,7 @@ if mode == "oxigraph":
     size = sum(p.stat().st_size for p in Path(target).rglob("*") if p.is_file())
 else:
     import rdflib
-    from cmqgraph.build import data_files, run_sources
+    from cmqgraph.builder import data_files, run_sources
     from cmqgraph.sources import BuildContext
     dataset = rdflib.Dataset()
     ctx = BuildContext(files=data_files())
@@ -62,7 +62,7 @@ if mode == "oxigraph":
     import cmqgraph
     graph = cmqgraph.open_graph(store)
 else:
-    from cmqgraph.build import data_files, run_sources
+    from cmqgraph.builder import data_files, run_sources
     from cmqgraph.sources import BuildContext
     graph = rdflib.Dataset(default_union=True)
     for source in run_sources(BuildContext(files=data_files())):

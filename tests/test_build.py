@@ -8,7 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 import cmqgraph
-from cmqgraph.build import default_data_dir
+from cmqgraph.builder import default_data_dir
 from cmqgraph.sources import REGISTRY
 from cmqgraph.stats import class_counts, source_table
 from cmqgraph.validate import validate, violations

@@ -8,7 +8,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import ORG, RDF, SKOS, TIME, XSD
 
 from cmqgraph import iris
-from cmqgraph.build import default_data_dir
+from cmqgraph.builder import default_data_dir
 from cmqgraph.iris import CMQ
 from cmqgraph.sources import BuildContext
 from cmqgraph.sources.cmq import CampusList

@@ -28,7 +28,7 @@ def test_wheel_builds_the_graph_from_another_directory(tmp_path):
     resources = run(
         sys.executable,
         "-c",
-        "from cmqgraph.resources import ontology_path, shapes_path, context_path; from cmqgraph.build import default_data_dir;"
+        "from cmqgraph.resources import ontology_path, shapes_path, context_path; from cmqgraph.builder import default_data_dir;"
         "print(all(p.is_file() for p in (ontology_path(), shapes_path(), context_path())), len(list(default_data_dir().glob('*.csv'))))",
         cwd=elsewhere,
         env=env,

@@ -1,5 +1,7 @@
 """Build the graph: run every registered source, load each into its named graph, describe it.
 
+:func:`build` is also ``cmqgraph.build``.
+
 The new store is written beside the old one and swapped in only when the build succeeded, so a
 build that fails halfway leaves the previous graph intact.
 """
