@@ -214,21 +214,37 @@ class SavedQuery:
 
 
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_MARKER = re.compile(r"^([ \t]*)#[ \t]*@values[ \t]*$", re.MULTILINE)
 
 
 def insert_values(sparql: str, bindings: Mapping[str, Identifier]) -> str:
-    """Return ``sparql`` with ``VALUES (?a ?b) { (term term) }`` opening its first ``WHERE`` group.
+    """Return ``sparql`` with ``VALUES (?a ?b) { (term term) }`` where its parameters are bound.
 
-    The terms are written with rdflib's ``.n3()``, which escapes them; nothing else is added.
+    The block replaces every ``# @values`` comment line (alone on its line); without one, it opens the first
+    ``WHERE`` group. A query places the marker inside the group that its parameters filter, so that the
+    engine joins them first (Oxigraph joins a top-level ``VALUES`` that shares no variable with the
+    first patterns last); a parameter bound there is visible only inside that group. The terms are
+    written with rdflib's ``.n3()``, which escapes them; nothing else is added.
+
+    >>> from rdflib import Literal
+    >>> print(insert_values("SELECT ?n WHERE {\n  {\n    # @values\n    ?c rdfs:label ?n FILTER(?n = ?x) }\n}", {"x": Literal("a")}))
+    SELECT ?n WHERE {
+      {
+        VALUES (?x) { ("a") }
+        ?c rdfs:label ?n FILTER(?n = ?x) }
+    }
     """
     if not bindings:
         return sparql
-    match = _WHERE.search(blank_comments(sparql))
-    if match is None:
-        raise QueryError("a query with parameters needs an explicit 'WHERE {' to bind them")
     names = " ".join(f"?{name}" for name in bindings)
     terms = " ".join(term.n3() for term in bindings.values())
-    return f"{sparql[: match.end()]} VALUES ({names}) {{ ({terms}) }}{sparql[match.end():]}"
+    block = f"VALUES ({names}) {{ ({terms}) }}"
+    if _MARKER.search(sparql):
+        return _MARKER.sub(lambda m: m.group(1) + block, sparql)
+    match = _WHERE.search(blank_comments(sparql))
+    if match is None:
+        raise QueryError("a query with parameters needs an explicit 'WHERE {' or a '# @values' line to bind them")
+    return f"{sparql[: match.end()]} {block}{sparql[match.end():]}"
 
 
 def blank_comments(sparql: str) -> str:
