@@ -218,7 +218,7 @@ _MARKER = re.compile(r"^([ \t]*)#[ \t]*@values[ \t]*$", re.MULTILINE)
 
 
 def insert_values(sparql: str, bindings: Mapping[str, Identifier]) -> str:
-    """Return ``sparql`` with ``VALUES (?a ?b) { (term term) }`` where its parameters are bound.
+    r"""Return ``sparql`` with ``VALUES (?a ?b) { (term term) }`` where its parameters are bound.
 
     The block replaces every ``# @values`` comment line (alone on its line); without one, it opens the first
     ``WHERE`` group. A query places the marker inside the group that its parameters filter, so that the
