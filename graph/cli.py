@@ -24,6 +24,8 @@ from . import __version__
 from .builder import SourceReport
 from .builder import build as build_graph
 from .engine import EndpointError, construct, query_form, run_query, select
+from .export import ALL_FORMATS
+from .export import export as export_files
 from .network import metrics as overlap_metrics
 from .network import project as project_graph
 from .network import write_csv, write_gexf, write_graphml
@@ -451,3 +453,29 @@ def network_command(store, region, academie, campus, cluster, project_, csv_dir,
         f"{graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges, {len(tables['pairs'])} pairs, "
         f"{tables['communities']['community'].nunique()} communities"
     )
+
+
+@main.command()
+@click.option(
+    "--format", "formats", type=click.Choice([*ALL_FORMATS, "all"]), multiple=True, default=("all",), show_default=True,
+    help="What to write: ttl, nt, nq, jsonld, csv, dcat, docs or all (repeat the option).",
+)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"), show_default=True, help="Folder of the files.")
+@click.option("--gzip", "gzip_", is_flag=True, help="Gzip the RDF dumps (deterministic .gz).")
+@click.option("--base-url", help="URL the files are published under (download URLs in the catalogue; default: file: URLs).")
+@click.option("--sparql-endpoint", help="URL of a public SPARQL endpoint, described as a dcat:DataService.")
+@click.pass_obj
+@_fail_cleanly
+def export(store: Path, formats: tuple[str, ...], out: Path, gzip_: bool, base_url: str | None, sparql_endpoint: str | None) -> None:
+    """Write what a publisher uploads: RDF dumps, CSV tables with datapackage.json, a DCAT-AP 3 catalogue, the ontology pages.
+
+    Every file is written under a temporary name and renamed when complete; the same graph gives the same
+    bytes (set SOURCE_DATE_EPOCH for the dates, CMQGRAPH_CONTACT_URL for the catalogue's contact point).
+    """
+    files = export_files(store, out, formats, gzip=gzip_, base_url=base_url, sparql_endpoint=sparql_endpoint)
+    table = Table(title=f"Exported to {out}")
+    table.add_column("file")
+    table.add_column("bytes", justify="right")
+    for path in files:
+        table.add_row(path.name, f"{path.stat().st_size:,}")
+    console.print(table)

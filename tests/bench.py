@@ -114,6 +114,13 @@ print(json.dumps(out))
 """
 
 
+EXPORT_CHILD = r"""
+import json, sys
+from cmqgraph.export import time_exports
+print(json.dumps(time_exports(sys.argv[1])))
+"""
+
+
 def run_once(mode: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(
@@ -122,13 +129,20 @@ def run_once(mode: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def on_default_graph(repeats: int, limit: int) -> tuple[dict[str, dict], list[dict]]:
-    """Return the saved-query latencies per store, and the network projection and view timings."""
+def on_default_graph(repeats: int, limit: int) -> tuple[dict[str, dict], list[dict], list[dict]]:
+    """Return the saved-query latencies per store, the network projection and view timings, and the export timings."""
     with tempfile.TemporaryDirectory() as tmp:
         store = str(Path(tmp) / "store")
         subprocess.run([sys.executable, "-c", CHILD, "oxigraph", store], capture_output=True, check=True)
         out = subprocess.run([sys.executable, "-c", NETWORK_CHILD, store, str(repeats)], capture_output=True, text=True, check=True)
-        return query_latencies(store, repeats, limit), json.loads(out.stdout.strip().splitlines()[-1])
+        exports = subprocess.run(
+            [sys.executable, "-c", EXPORT_CHILD, store], capture_output=True, text=True, check=True, env={**os.environ, "SOURCE_DATE_EPOCH": "0"}
+        )
+        return (
+            query_latencies(store, repeats, limit),
+            json.loads(out.stdout.strip().splitlines()[-1]),
+            json.loads(exports.stdout.strip().splitlines()[-1]),
+        )
 
 
 def query_latencies(store: str, repeats: int, limit: int) -> dict[str, dict]:
@@ -140,6 +154,20 @@ def query_latencies(store: str, repeats: int, limit: int) -> dict[str, dict]:
         )
         results[mode] = json.loads(out.stdout.strip().splitlines()[-1])
     return results
+
+
+def export_section(rows: list[dict]) -> list[str]:
+    lines = [
+        "## Exports",
+        "",
+        "`cmqgraph.export.time_exports` on the default graph, one call per format (RDF dumps sorted and deduplicated; "
+        "`all` computes the union once for ttl, nt and jsonld).",
+        "",
+        "| format | files | size (MB) | seconds |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [f"| {r['format']} | {r['files']} | {r['bytes'] / 1048576:.1f} | {r['seconds']:.1f} |" for r in rows]
+    return lines + [""]
 
 
 def network_section(rows: list[dict], repeats: int) -> list[str]:
@@ -195,7 +223,7 @@ def main() -> None:
         results[mode] = [run_once(mode) for _ in range(args.runs)]
         print(mode, json.dumps(results[mode]), file=sys.stderr)
     ox, rd = results["oxigraph"], results["rdflib"]
-    latencies, network_rows = on_default_graph(args.query_runs, args.query_limit)
+    latencies, network_rows, export_rows = on_default_graph(args.query_runs, args.query_limit)
     mb = 1024 * 1024
 
     def fmt(value, scale=1.0, digits=1):
@@ -230,6 +258,7 @@ def main() -> None:
         "",
         *query_section(latencies, args.query_runs, args.query_limit),
         *network_section(network_rows, args.query_runs),
+        *export_section(export_rows),
         "Raw build runs (seconds, peak bytes, store bytes):",
         "",
         "```json",

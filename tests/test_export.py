@@ -1,0 +1,430 @@
+"""Exports: RDF dumps round-trip, CSV tables with a valid data package, a DCAT-AP 3 catalogue that conforms."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import stat
+from pathlib import Path
+
+import cmqgraph
+import pyoxigraph as ox
+import pytest
+import rdflib
+from cmqgraph import export as ex
+from rdflib.compare import isomorphic
+
+DATA = Path(__file__).parent / "data"
+EPOCH = "1700000000"
+
+
+@pytest.fixture(scope="module")
+def store(built):
+    path, _ = built
+    return cmqgraph.open_store(path)
+
+
+@pytest.fixture(scope="module")
+def small_store(dumps):
+    """An in-memory store with the first 3,000 quads of the N-Quads dump (for the failure and gzip tests)."""
+    one, _ = dumps
+    small = ox.Store()
+    with open(one["nq"], "rb") as f:
+        lines = b"".join(line for _, line in zip(range(3000), f))
+    small.load(lines, ox.RdfFormat.N_QUADS)
+    return small
+
+
+@pytest.fixture(scope="module")
+def dumps(store, tmp_path_factory):
+    """Every RDF dump of the default graph, written twice into two folders."""
+    first = tmp_path_factory.mktemp("dump1")
+    second = tmp_path_factory.mktemp("dump2")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    try:
+        files1 = ex.export_rdf(store, first)
+        files2 = ex.export_rdf(store, second)
+    finally:
+        mp.undo()
+    return {p.suffix.lstrip("."): p for p in files1}, {p.suffix.lstrip("."): p for p in files2}
+
+
+def _store_triples(store: ox.Store) -> set[str]:
+    return {str(q.triple) for q in store}
+
+
+def _store_quads(store: ox.Store) -> set[str]:
+    return {str(q) for q in store}
+
+
+# --------------------------------------------------------------------------------------------- RDF dumps
+
+
+def test_dumps_are_written_and_deterministic(dumps):
+    one, two = dumps
+    assert set(one) == {"ttl", "nt", "nq", "jsonld"}
+    for fmt, path in one.items():
+        assert path.name == f"cmqgraph.{fmt}"
+        assert path.read_bytes() == two[fmt].read_bytes(), f"{fmt} differs between two exports"
+    assert not [p for p in one["ttl"].parent.iterdir() if p.name.startswith(".")], "temporary files left behind"
+
+
+def test_ntriples_and_nquads_are_sorted(dumps):
+    one, _ = dumps
+    for fmt in ("nt", "nq"):
+        lines = one[fmt].read_bytes().splitlines()
+        assert lines == sorted(set(lines))
+
+
+@pytest.mark.parametrize("fmt", ["nt", "ttl", "jsonld"])
+def test_union_dumps_parse_back_with_pyoxigraph(dumps, store, fmt):
+    one, _ = dumps
+    rdf_format = {"nt": ox.RdfFormat.N_TRIPLES, "ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD}[fmt]
+    with open(one[fmt], "rb") as f:
+        parsed = {str(t) for t in ox.parse(f, rdf_format)}
+    assert parsed == _store_triples(store)
+
+
+def test_nquads_keep_the_named_graphs(dumps, store):
+    one, _ = dumps
+    with open(one["nq"], "rb") as f:
+        parsed = list(ox.parse(f, ox.RdfFormat.N_QUADS))
+    assert {str(q) for q in parsed} == _store_quads(store)
+    assert "https://w3id.org/cmqgraph/graph/meta" in {q.graph_name.value for q in parsed}
+
+
+@pytest.fixture(scope="module")
+def rdflib_union(store) -> set[tuple]:
+    """The store's triples (union of all graphs) as rdflib terms."""
+    return {tuple(_to_rdflib(t) for t in (q.subject, q.predicate, q.object)) for q in store}
+
+
+@pytest.mark.parametrize("fmt, rdflib_format", [("ttl", "turtle"), ("nt", "nt"), ("jsonld", "json-ld")])
+def test_union_dumps_parse_back_with_rdflib(dumps, rdflib_union, fmt, rdflib_format):
+    """rdflib reads each whole file (30-40 s each) into exactly the store's triples."""
+    one, _ = dumps
+    graph = rdflib.Graph().parse(one[fmt], format=rdflib_format)
+    assert len(graph) == len(rdflib_union)
+    assert set(graph) == rdflib_union, fmt
+    # rdflib.compare.isomorphic on a sample: the descriptions of the Besançon campuses
+    campus = "https://w3id.org/cmqgraph/id/campus/besancon/"
+    expected, sample = rdflib.Graph(), rdflib.Graph()
+    for triple in rdflib_union:
+        if str(triple[0]).startswith(campus):
+            expected.add(triple)
+    for triple in graph.triples((None, None, None)):
+        if str(triple[0]).startswith(campus):
+            sample.add(triple)
+    assert len(expected) > 20
+    assert isomorphic(sample, expected)
+
+
+def test_nquads_parse_back_with_rdflib(dumps, store):
+    one, _ = dumps
+    dataset = rdflib.Dataset()
+    dataset.parse(one["nq"], format="nquads")
+    quads = set(dataset.quads((None, None, None, None)))
+    expected = {tuple(_to_rdflib(t) for t in (q.subject, q.predicate, q.object, q.graph_name)) for q in store}
+    assert quads == expected
+
+
+def test_jsonld_uses_the_shipped_context_and_expands_with_pyld(dumps, store):
+    """PyLD expands the whole JSON-LD file (about 25 s) into exactly the store's triples."""
+    pyld = pytest.importorskip("pyld.jsonld")
+    one, _ = dumps
+    document = json.loads(one["jsonld"].read_text(encoding="utf-8"))
+    assert document["@context"] == ex.load_context()
+    campus = next(n for n in document["@graph"] if n.get("@type") == "Campus")
+    assert {"nom", "filiere", "region"} <= set(campus)
+    nquads = pyld.to_rdf(document, {"format": "application/n-quads"})
+    expanded = {str(q.triple) for q in ox.parse(nquads.encode("utf-8"), ox.RdfFormat.N_QUADS)}
+    assert expanded == _store_triples(store)
+
+
+def test_gzip_is_deterministic(small_store, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    (a,) = ex.export_rdf(small_store, tmp_path / "a", formats=["ttl"], gzip=True)
+    (b,) = ex.export_rdf(small_store, tmp_path / "b", formats=["ttl"], gzip=True)
+    assert a.name == "cmqgraph.ttl.gz"
+    assert a.read_bytes() == b.read_bytes()
+    assert int.from_bytes(a.read_bytes()[4:8], "little") == int(EPOCH)
+    assert gzip.decompress(a.read_bytes()).startswith(b"@prefix adms: ")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_unwritable_folder_leaves_nothing(small_store, tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        with pytest.raises(ex.ExportError):
+            ex.export_rdf(small_store, folder, formats=["nt"])
+        assert list(folder.iterdir()) == []
+    finally:
+        folder.chmod(stat.S_IRWXU)
+
+
+def test_failure_midway_leaves_no_file_under_the_final_name(small_store, tmp_path, monkeypatch):
+    calls = {"n": 0}
+    real = ex._sort_unique
+
+    def failing(lines, workdir, run_lines=ex.SORT_RUN_LINES):
+        for i, line in enumerate(real(lines, workdir, run_lines)):
+            if i == 1000:
+                calls["n"] += 1
+                raise OSError(28, "No space left on device")
+            yield line
+
+    monkeypatch.setattr(ex, "_sort_unique", failing)
+    with pytest.raises(ex.ExportError, match="No space left"):
+        ex.export_rdf(small_store, tmp_path, formats=["nq"])
+    assert calls["n"] == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_file_keeps_the_previous_file_on_failure(tmp_path):
+    target = tmp_path / "x.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), ex.atomic_file(target) as f:
+        f.write(b"new, half")
+        raise RuntimeError("boom")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.txt"]
+
+
+def test_external_sort_with_small_runs(tmp_path):
+    lines = [f"{i % 97:03d}\n".encode() for i in range(1000)]
+    assert list(ex._sort_unique(lines, tmp_path, run_lines=50)) == sorted(set(lines))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_compactor_round_trips_awkward_values():
+    """Values that the shorthand cannot carry are written as explicit value objects."""
+    pyld = pytest.importorskip("pyld.jsonld")
+    context = ex.load_context()
+    s = ox.NamedNode("https://w3id.org/cmqgraph/id/campus/x")
+    rdfs = "http://www.w3.org/2000/01/rdf-schema#"
+    cmq = "https://w3id.org/cmqgraph/ontology#"
+    triples = [
+        ox.Triple(s, ox.NamedNode(rdfs + "label"), ox.Literal("Nom", language="fr")),
+        ox.Triple(s, ox.NamedNode(rdfs + "label"), ox.Literal("Name", language="en")),
+        ox.Triple(s, ox.NamedNode(rdfs + "label"), ox.Literal("plain")),
+        ox.Triple(s, ox.NamedNode(cmq + "uai"), ox.Literal("0251349F", language="fr")),
+        ox.Triple(s, ox.NamedNode(cmq + "capacity"), ox.Literal("12", datatype=ox.NamedNode(cmq + "odd"))),
+        ox.Triple(s, ox.NamedNode(cmq + "inRegion"), ox.Literal("27")),
+        ox.Triple(s, ox.NamedNode(cmq + "notInContext"), ox.Literal("x")),
+        ox.Triple(s, ox.NamedNode("http://example.org/p"), ox.NamedNode("http://example.org/o")),
+        ox.Triple(s, ox.NamedNode(rdfs + "comment"), ox.NamedNode("https://w3id.org/cmqgraph/id/x")),
+    ]
+    import io
+
+    out = io.BytesIO()
+    ex.write_jsonld(triples, out, context)
+    nquads = pyld.to_rdf(json.loads(out.getvalue()), {"format": "application/n-quads"})
+    assert {str(q.triple) for q in ox.parse(nquads.encode(), ox.RdfFormat.N_QUADS)} == {str(t) for t in triples}
+
+
+def _to_rdflib(term):
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    if term.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
+        return rdflib.Literal(term.value)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+
+
+def test_unusable_targets_raise_export_error(small_store, tmp_path):
+    """Works as root too: a folder that is a file, and a final name taken by a folder."""
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("x")
+    with pytest.raises(ex.ExportError):
+        ex.export_rdf(small_store, not_a_folder / "out", formats=["nt"])
+    out = tmp_path / "out"
+    (out / "cmqgraph.nt" / "occupied").mkdir(parents=True)
+    with pytest.raises(ex.ExportError):
+        ex.export_rdf(small_store, out, formats=["nt"])
+    assert sorted(p.name for p in out.iterdir()) == ["cmqgraph.nt"]
+    assert (out / "cmqgraph.nt").is_dir()
+
+
+# --------------------------------------------------------------------------------------------- CSV + data package
+
+
+@pytest.fixture(scope="module")
+def csv_files(store, tmp_path_factory):
+    return ex.export_csv(store, tmp_path_factory.mktemp("csv"))
+
+
+def test_csv_tables_and_datapackage_validate(csv_files):
+    frictionless = pytest.importorskip("frictionless")
+    package = csv_files[-1]
+    assert package.name == "datapackage.json"
+    report = frictionless.validate(str(package))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "message"])[:10]
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    names = {r["name"] for r in descriptor["resources"]}
+    assert {"campuses", "schools", "trainings", "trades", "clusters", "projects", "territories",
+            "memberships", "training_offers", "training_trades", "overlaps"} <= names
+    licences = {lic["path"] for lic in descriptor["licenses"]}
+    assert "https://www.etalab.gouv.fr/licence-ouverte-open-licence/" in licences
+    assert "https://opendatacommons.org/licenses/odbl/1-0/" in licences
+    assert all(s["title"] for s in descriptor["sources"])
+    for resource in descriptor["resources"]:
+        assert resource["schema"]["primaryKey"]
+
+
+def test_csv_row_counts_match_the_graph(csv_files, store):
+    from cmqgraph import tables
+
+    by_name = {p.stem: p for p in csv_files}
+    for table in tables.TABLES:
+        lines = by_name[table.name].read_text(encoding="utf-8").splitlines()
+        assert lines[0] == ",".join(name for name, _, _ in table.fields)
+        import csv as csv_module
+
+        rows = list(csv_module.reader(by_name[table.name].open(encoding="utf-8", newline="")))[1:]
+        assert len(rows) == tables.count(store, table), table.name
+        assert len(rows) > 0, table.name
+        key = [i for i, (name, _, _) in enumerate(table.fields) if name in table.primary_key]
+        keys = [tuple(r[i] for i in key) for r in rows]
+        assert keys == sorted(keys) and len(set(keys)) == len(keys), table.name
+
+
+def test_csv_counts_known_figures(csv_files):
+    by_name = {p.stem: p for p in csv_files}
+    count = {name: len(path.read_text(encoding="utf-8").splitlines()) - 1 for name, path in by_name.items()}
+    assert count["campuses"] == 105
+    assert count["schools"] == 6246
+    assert count["trainings"] == 11261
+    assert count["trades"] == 609
+    assert count["clusters"] == 72
+    assert count["projects"] == 38
+    mobicampus = [line for line in by_name["overlaps"].read_text(encoding="utf-8").splitlines()
+                  if "mobicampus" in line and "pole-vehicule-du-futur" in line]
+    assert mobicampus and mobicampus[0].endswith(",true,true")
+
+
+# --------------------------------------------------------------------------------------------- DCAT-AP 3
+
+SHAPES = DATA / "dcat-ap-3.0.1"
+
+
+def _shapes(*names: str, drop_dangling: bool = False) -> rdflib.Graph:
+    from rdflib.namespace import SH
+
+    shapes = rdflib.Graph()
+    for name in names:
+        shapes.parse(SHAPES / name, format="turtle")
+    if drop_dangling:
+        # DCAT-AP 3.0.1 as published: some sh:property objects are defined in neither file (no sh:path), which
+        # pySHACL refuses ("not a well-formed SHACL PropertyShape"). Drop only those references.
+        for shape, prop in list(shapes.subject_objects(SH.property)):
+            if (prop, SH.path, None) not in shapes:
+                shapes.remove((shape, SH.property, prop))
+    return shapes
+
+
+@pytest.fixture(scope="module")
+def catalogues(store, csv_files, tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    try:
+        files = list(csv_files) + ex.export_rdf(store, tmp_path_factory.mktemp("small"), formats=["ttl"], gzip=True)
+        plain = ex.export_dcat(store, tmp_path_factory.mktemp("dcat1"), files, base_url="https://example.org/cmqgraph/")
+        again = ex.export_dcat(store, tmp_path_factory.mktemp("dcat2"), files, base_url="https://example.org/cmqgraph/")
+        service = ex.export_dcat(store, tmp_path_factory.mktemp("dcat3"), files, sparql_endpoint="https://example.org/sparql")
+    finally:
+        mp.undo()
+    return files, plain, again, service
+
+
+def _validate(data: rdflib.Graph, shapes: rdflib.Graph, ont: rdflib.Graph | None = None):
+    pyshacl = pytest.importorskip("pyshacl")
+    conforms, _, text = pyshacl.validate(data, shacl_graph=shapes, ont_graph=ont)
+    return conforms, text
+
+
+def test_catalogue_conforms_to_dcat_ap_3(catalogues):
+    _, (ttl, jsonld), _, _ = catalogues
+    shapes = _shapes("dcat-ap-SHACL.ttl")
+    for path, fmt in ((ttl, "turtle"), (jsonld, "json-ld")):
+        conforms, text = _validate(rdflib.Graph().parse(path, format=fmt), shapes)
+        assert conforms, text
+
+
+def test_catalogue_with_sparql_service_conforms(catalogues):
+    _, _, _, (ttl, _jsonld) = catalogues
+    data = rdflib.Graph().parse(ttl)
+    assert (None, rdflib.RDF.type, rdflib.URIRef("http://www.w3.org/ns/dcat#DataService")) in data
+    conforms, text = _validate(data, _shapes("dcat-ap-SHACL.ttl", drop_dangling=True))
+    assert conforms, text
+    # ranges.ttl: the class ranges; an endpoint URL must be an rdfs:Resource, which RDFS entails for any IRI
+    ont = rdflib.Graph()
+    for url in data.objects(None, rdflib.URIRef("http://www.w3.org/ns/dcat#endpointURL")):
+        ont.add((url, rdflib.RDF.type, rdflib.RDFS.Resource))
+    conforms, text = _validate(data, _shapes("dcat-ap-SHACL.ttl", "ranges.ttl", drop_dangling=True), ont)
+    assert conforms, text
+
+
+def test_catalogue_describes_every_file(catalogues):
+    files, (ttl, jsonld), (ttl2, jsonld2), _ = catalogues
+    assert ttl.read_bytes() == ttl2.read_bytes() and jsonld.read_bytes() == jsonld2.read_bytes()
+    g = rdflib.Graph().parse(ttl)
+    DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+    SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
+    DCT = rdflib.Namespace("http://purl.org/dc/terms/")
+    dists = set(g.subjects(rdflib.RDF.type, DCAT.Distribution))
+    assert len(dists) == len(files)
+    import hashlib
+
+    for path in files:
+        (dist,) = g.subjects(DCAT.downloadURL, rdflib.URIRef(f"https://example.org/cmqgraph/{path.name}"))
+        assert int(g.value(dist, DCAT.byteSize)) == path.stat().st_size
+        assert g.value(dist, DCAT.byteSize).datatype == rdflib.XSD.nonNegativeInteger
+        checksum = g.value(dist, SPDX.checksum)
+        assert str(g.value(checksum, SPDX.checksumValue)) == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert g.value(dist, DCAT.mediaType) is not None
+    dataset = rdflib.URIRef("https://w3id.org/cmqgraph/dataset")
+    assert (rdflib.URIRef("https://w3id.org/cmqgraph/catalogue"), DCAT.dataset, dataset) in g
+    assert g.value(dataset, DCAT.inSeries) is not None
+    assert str(g.value(dataset, DCT.issued)) == "2023-11-14"
+    assert (dataset, DCT.spatial, rdflib.URIRef("http://publications.europa.eu/resource/authority/country/FRA")) in g
+    assert (dataset, DCT.conformsTo, rdflib.URIRef("https://w3id.org/cmqgraph/ontology")) in g
+    assert len(set(g.objects(dataset, rdflib.PROV.wasDerivedFrom))) >= 20
+    licences = set(g.objects(None, DCT.license))
+    assert rdflib.URIRef("https://opendatacommons.org/licenses/odbl/1-0/") in licences
+    assert {str(k.language) for k in g.objects(dataset, DCAT.keyword)} == {"fr", "en"}
+
+
+# --------------------------------------------------------------------------------------------- docs, export()
+
+
+def test_docs_list_every_class_and_property(tmp_path):
+    pytest.importorskip("pylode")
+    page = ex.export_docs(tmp_path)
+    onto = rdflib.Graph().parse(Path(cmqgraph.__file__).parent.parent / "ontology" / "cmq.ttl")
+    OWL = rdflib.OWL
+    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, rdflib.RDF.Property,
+             OWL.TransitiveProperty, OWL.FunctionalProperty)
+    terms = {str(s) for k in kinds for s in onto.subjects(rdflib.RDF.type, k) if str(s).startswith(str(ex.PREFIXES["cmq"]))}
+    assert len(terms) > 100
+    for language in ("fr", "en"):
+        html = (tmp_path / f"ontology.{language}.html").read_text(encoding="utf-8")
+        missing = sorted(t for t in terms if t not in html)
+        assert not missing, (language, missing[:10])
+    assert page.name == "ontology.fr.html"
+    assert "Établissement" in (tmp_path / "ontology.fr.html").read_text(encoding="utf-8")
+
+
+def test_export_runs_the_chosen_parts(store, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    files = ex.export(store, tmp_path, ["csv", "dcat"])
+    names = {p.name for p in files}
+    assert {"campuses.csv", "datapackage.json", "catalog.ttl", "catalog.jsonld"} <= names
+    with pytest.raises(ValueError):
+        ex.export(store, tmp_path, ["xml"])
