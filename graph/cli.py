@@ -9,7 +9,9 @@ error, or a push left different triple counts on the server.
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import sys
 from collections import Counter
 from pathlib import Path
@@ -24,20 +26,21 @@ from . import __version__
 from .builder import SourceReport
 from .builder import build as build_graph
 from .engine import EndpointError, construct, query_form, run_query, select
-from .export import ALL_FORMATS
+from .errors import CmqGraphError, SourceFileError, StoreError
+from .export import ALL_FORMATS, atomic_file
 from .export import export as export_files
 from .network import metrics as overlap_metrics
 from .network import project as project_graph
 from .network import write_csv, write_gexf, write_graphml
-from .push import PushError, push as push_graph
-from .view import DEFAULT_MAX_NODES, screenshot
-from .view import view as write_view
-from .errors import CmqGraphError, SourceFileError, StoreError
+from .push import PushError
+from .push import push as push_graph
 from .saved_queries import QueryError, get_query, load_queries
 from .stats import class_counts, source_table
 from .store import STORE_ENV, resolve_store_path
 from .validate import validate as validate_graph
 from .validate import violations
+from .view import DEFAULT_MAX_NODES, screenshot
+from .view import view as write_view
 
 __all__ = ["main", "EXIT_NOT_CONFORMING", "EXIT_DATA_ERROR", "EXIT_STORE_ERROR", "EXIT_QUERY_ERROR", "EXIT_ENDPOINT_ERROR"]
 
@@ -149,16 +152,14 @@ def _print_issues(report, limit: int) -> None:
 
 
 def _write_issues(report, path: Path) -> None:
-    import csv
-
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["source", "severity", "file", "line", "column", "value", "message"])
-        for s in report.sources:
-            for i in s.issues:
-                writer.writerow([s.name, i.severity, i.file, i.line, i.column, i.value, i.message])
-    tmp.replace(path)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["source", "severity", "file", "line", "column", "value", "message"])
+    for s in report.sources:
+        for i in s.issues:
+            writer.writerow([s.name, i.severity, i.file, i.line, i.column, i.value, i.message])
+    with atomic_file(path) as f:
+        f.write(text.getvalue().encode("utf-8"))
 
 
 @main.command()
@@ -245,12 +246,8 @@ def _emit(frame, fmt: str, output: Path | None, title: str | None = None) -> Non
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
-    tmp = output.with_name(f".{output.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(output)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_file(output) as f:
+        f.write(text.encode("utf-8"))
 
 
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:

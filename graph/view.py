@@ -25,6 +25,7 @@ import networkx as nx
 from pyvis.network import Network
 
 from . import network as net
+from .export import atomic_file
 
 __all__ = ["STYLE", "DEFAULT_MAX_NODES", "MOBICAMPUS", "displayed_graph", "view", "render_html", "screenshot", "readme_picture"]
 
@@ -221,7 +222,8 @@ def view(
     D = displayed_graph(G, max_nodes=max_nodes)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(D), encoding="utf-8")
+    with atomic_file(out) as f:
+        f.write(render_html(D).encode("utf-8"))
     return out
 
 

@@ -34,7 +34,10 @@ def test_wheel_builds_the_graph_from_another_directory(tmp_path):
         env=env,
     )
     assert resources.stdout.split() == ["True", "25"], resources.stderr
-    built = run(sys.executable, "-m", "cmqgraph", "build", "--show-issues", "0", cwd=elsewhere, env=env)
+    built = run(sys.executable, "-m", "cmqgraph", "build", "--show-issues", "0", "--issues-file", "issues.csv", cwd=elsewhere, env=env)
     assert built.returncode == 0, built.stderr[-2000:]
+    issues = (elsewhere / "issues.csv").read_text(encoding="utf-8").splitlines()
+    assert issues[0] == "source,severity,file,line,column,value,message"
+    assert "territoires,skipped,orion_departements_academies_regions.csv,104,codeDepartement,130," in "\n".join(issues)  # Andorre
     listed = run(sys.executable, "-m", "cmqgraph", "sources", cwd=elsewhere, env=env)
     assert listed.returncode == 0 and "faits_bfc" in listed.stdout
