@@ -22,6 +22,8 @@ EU_FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-
 EU_COUNTRY = Namespace("http://publications.europa.eu/resource/authority/country/")
 EU_LANGUAGE = Namespace("http://publications.europa.eu/resource/authority/language/")
 IANA = "https://www.iana.org/assignments/media-types/"
+#: DCAT 3 terms that rdflib's closed DCAT namespace lacks (dcat:DatasetSeries, dcat:inSeries, dcat:version).
+DCAT3 = Namespace(str(DCAT))
 LICENCE_OUVERTE = URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence/")
 ONTOLOGY = URIRef(BASE + "ontology")
 #: Where to reach the project: its persistent base IRI (a publisher sets its own with ``CMQGRAPH_CONTACT_URL``).
@@ -88,7 +90,7 @@ def catalogue(store: ox.Store, files: list[Path], base_url: str | None, sparql_e
     g.add((root, DCTERMS.language, EU_LANGUAGE.FRA))
     g.add((root, DCAT.dataset, dataset))
 
-    g.add((series, RDF.type, DCAT['DatasetSeries']))
+    g.add((series, RDF.type, DCAT3.DatasetSeries))
     g.add((series, RDF.type, DCAT.Dataset))  # dcat:DatasetSeries ⊑ dcat:Dataset, stated for reasoners-free checks
     g.add((series, DCTERMS.title, Literal("cmqgraph, versions successives", lang="fr")))
     g.add((series, DCTERMS.title, Literal("cmqgraph, successive releases", lang="en")))
@@ -99,7 +101,7 @@ def catalogue(store: ox.Store, files: list[Path], base_url: str | None, sparql_e
     g.add((root, DCAT.dataset, series))
 
     g.add((dataset, RDF.type, DCAT.Dataset))
-    g.add((dataset, DCAT['inSeries'], series))
+    g.add((dataset, DCAT3.inSeries, series))
     g.add((dataset, DCTERMS.title, Literal("cmqgraph : campus des métiers et des qualifications, établissements, formations, métiers, pôles et projets", lang="fr")))
     g.add((dataset, DCTERMS.title, Literal("cmqgraph: campuses of trades and qualifications, schools, trainings, trades, clusters and projects", lang="en")))
     g.add((dataset, DCTERMS.description, Literal(
@@ -113,7 +115,7 @@ def catalogue(store: ox.Store, files: list[Path], base_url: str | None, sparql_e
     g.add((dataset, DCAT.contactPoint, contact))
     g.add((dataset, DCTERMS.issued, day))
     g.add((dataset, DCTERMS.modified, day))
-    g.add((dataset, DCAT['version'], Literal(__version__)))
+    g.add((dataset, DCAT3.version, Literal(__version__)))
     g.add((dataset, DCTERMS.conformsTo, ONTOLOGY))
     g.add((ONTOLOGY, RDF.type, DCTERMS.Standard))
     g.add((dataset, DCTERMS.spatial, EU_COUNTRY.FRA))
