@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from .iris import PREFIXES
 
-__all__ = ["Table", "TABLES", "table_rows", "write_tables", "datapackage", "source_descriptions"]
+__all__ = ["Table", "TABLES", "entity_query", "table_rows", "write_tables", "datapackage", "source_descriptions"]
 
 _PREFIX_LINES = "\n".join(f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items())
 
@@ -35,6 +35,23 @@ class Table:
     sparql: str
     count_sparql: str
     foreign_keys: tuple[tuple[str, str, str], ...] = field(default=())  # (column, table, column)
+
+
+def entity_query(cls: str, columns: dict[str, str], required: tuple[str, ...] = ()) -> tuple[str, str]:
+    """Return the SPARQL of an entity table and of its count: one row per instance of ``cls``.
+
+    ``columns`` maps each column to the predicate (or path) that gives it from ``?iri``, or to a pattern
+    binding ``?v`` when it needs more than one step; a property with several values gives the smallest
+    (``MIN``). The ``required`` columns must have a value (a school without UAI is not a row).
+    """
+    selected, patterns = [], []
+    for n, (column, pattern) in enumerate(columns.items()):
+        triple = pattern if "?v" in pattern else f"?iri {pattern} ?v"
+        triple = triple.replace("?v", f"?v{n}").replace("?x", f"?x{n}")
+        selected.append(f"(MIN(?v{n}) AS ?{column})")
+        patterns.append(f"{triple} ." if column in required else f"OPTIONAL {{ {triple} }}")
+    query = f"SELECT ?iri {' '.join(selected)} WHERE {{ ?iri a {cls} . {' '.join(patterns)} }} GROUP BY ?iri"
+    return query, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a {cls} }}"
 
 
 TABLES: tuple[Table, ...] = (
@@ -80,17 +97,21 @@ TABLES: tuple[Table, ...] = (
             ("certainty", "string", "IRI of the certainty of the curated row"),
         ),
         ("iri",),
-        """SELECT ?iri (MIN(?n) AS ?name) (MIN(?s) AS ?sector) (MIN(?a) AS ?academie) (MIN(?r) AS ?region) (MIN(?c) AS ?city)
-                  (MIN(?h) AS ?homepage) (MIN(?se) AS ?support_establishment) (MIN(?x) AS ?excellence_status)
-                  (MIN(?y) AS ?excellence_year) (MIN(?ce) AS ?certainty) WHERE {
-             ?iri a cmq:Campus .
-             OPTIONAL { ?iri rdfs:label ?n } OPTIONAL { ?iri cmq:sector ?s } OPTIONAL { ?iri cmq:inAcademie ?a }
-             OPTIONAL { ?iri cmq:inRegion ?r } OPTIONAL { ?iri cmq:city ?c } OPTIONAL { ?iri foaf:homepage ?h }
-             OPTIONAL { ?iri cmq:supportEstablishment ?se } OPTIONAL { ?iri cmq:excellenceStatus ?x }
-             OPTIONAL { ?iri cmq:labelling ?l . ?l cmq:labelType id:label\\/excellence ; cmq:labelYear ?y }
-             OPTIONAL { ?iri cmq:certainty ?ce }
-           } GROUP BY ?iri""",
-        "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a cmq:Campus }",
+        *entity_query(
+            "cmq:Campus",
+            {
+                "name": "rdfs:label",
+                "sector": "cmq:sector",
+                "academie": "cmq:inAcademie",
+                "region": "cmq:inRegion",
+                "city": "cmq:city",
+                "homepage": "foaf:homepage",
+                "support_establishment": "cmq:supportEstablishment",
+                "excellence_status": "cmq:excellenceStatus",
+                "excellence_year": r"?iri cmq:labelling ?x . ?x cmq:labelType id:label\/excellence ; cmq:labelYear ?v",
+                "certainty": "cmq:certainty",
+            },
+        ),
         (("academie", "territories", "iri"), ("region", "territories", "iri")),
     ),
     Table(
@@ -110,14 +131,21 @@ TABLES: tuple[Table, ...] = (
             ("postal_code", "string", "postal code, when known"),
         ),
         ("iri",),
-        """SELECT ?iri (MIN(?u) AS ?uai) (MIN(?n) AS ?name) (MIN(?k) AS ?kind) (MIN(?d) AS ?departement) (MIN(?a) AS ?academie)
-                  (MIN(?r) AS ?region) (MIN(?c) AS ?commune) (MIN(?si) AS ?siret) (MIN(?pc) AS ?postal_code) WHERE {
-             ?iri a cmq:School ; cmq:uai ?u .
-             OPTIONAL { ?iri rdfs:label ?n } OPTIONAL { ?iri cmq:schoolKind ?k } OPTIONAL { ?iri cmq:inDepartement ?d }
-             OPTIONAL { ?iri cmq:inAcademie ?a } OPTIONAL { ?iri cmq:inRegion ?r } OPTIONAL { ?iri cmq:inCommune ?c }
-             OPTIONAL { ?iri cmq:siret ?si } OPTIONAL { ?iri schema:postalCode ?pc }
-           } GROUP BY ?iri""",
-        "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a cmq:School }",
+        *entity_query(
+            "cmq:School",
+            {
+                "uai": "cmq:uai",
+                "name": "rdfs:label",
+                "kind": "cmq:schoolKind",
+                "departement": "cmq:inDepartement",
+                "academie": "cmq:inAcademie",
+                "region": "cmq:inRegion",
+                "commune": "cmq:inCommune",
+                "siret": "cmq:siret",
+                "postal_code": "schema:postalCode",
+            },
+            required=("uai",),
+        ),
         (
             ("departement", "territories", "iri"),
             ("academie", "territories", "iri"),
@@ -142,14 +170,21 @@ TABLES: tuple[Table, ...] = (
             ("trade_family", "string", "IRI of its famille de métiers, if any"),
         ),
         ("iri",),
-        """SELECT ?iri (MIN(?c) AS ?cfd) (MIN(?n) AS ?name) (MIN(?l) AS ?level) (MIN(?rl) AS ?rncp_level) (MIN(?g) AS ?nsf_group)
-                  (MIN(?dt) AS ?diploma_type) (MIN(?o) AS ?opening_date) (MIN(?cl) AS ?closing_date) (MIN(?f) AS ?trade_family) WHERE {
-             ?iri a cmq:Training ; cmq:cfd ?c .
-             OPTIONAL { ?iri rdfs:label ?n } OPTIONAL { ?iri cmq:level ?l } OPTIONAL { ?iri cmq:rncpLevel ?rl }
-             OPTIONAL { ?iri cmq:nsfGroup ?g } OPTIONAL { ?iri cmq:diplomaType ?dt } OPTIONAL { ?iri cmq:openingDate ?o }
-             OPTIONAL { ?iri cmq:closingDate ?cl } OPTIONAL { ?iri cmq:inTradeFamily ?f }
-           } GROUP BY ?iri""",
-        "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a cmq:Training }",
+        *entity_query(
+            "cmq:Training",
+            {
+                "cfd": "cmq:cfd",
+                "name": "rdfs:label",
+                "level": "cmq:level",
+                "rncp_level": "cmq:rncpLevel",
+                "nsf_group": "cmq:nsfGroup",
+                "diploma_type": "cmq:diplomaType",
+                "opening_date": "cmq:openingDate",
+                "closing_date": "cmq:closingDate",
+                "trade_family": "cmq:inTradeFamily",
+            },
+            required=("cfd",),
+        ),
     ),
     Table(
         "trades",
@@ -164,13 +199,17 @@ TABLES: tuple[Table, ...] = (
             ("digital_job", "string", "France Travail digital-transition flag"),
         ),
         ("iri",),
-        """SELECT ?iri (MIN(?c) AS ?rome_code) (MIN(?n) AS ?name) (MIN(?d) AS ?domain) (MIN(?g) AS ?green_job)
-                  (MIN(?dj) AS ?digital_job) WHERE {
-             ?iri a cmq:Trade ; skos:notation ?c .
-             OPTIONAL { ?iri skos:prefLabel ?n } OPTIONAL { ?iri skos:broader ?d . ?d a cmq:ProfessionalDomain }
-             OPTIONAL { ?iri cmq:greenJob ?g } OPTIONAL { ?iri cmq:digitalJob ?dj }
-           } GROUP BY ?iri""",
-        "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a cmq:Trade }",
+        *entity_query(
+            "cmq:Trade",
+            {
+                "rome_code": "skos:notation",
+                "name": "skos:prefLabel",
+                "domain": "?iri skos:broader ?v . ?v a cmq:ProfessionalDomain",
+                "green_job": "cmq:greenJob",
+                "digital_job": "cmq:digitalJob",
+            },
+            required=("rome_code",),
+        ),
     ),
     Table(
         "clusters",
@@ -186,13 +225,17 @@ TABLES: tuple[Table, ...] = (
             ("certainty", "string", "IRI of the certainty of the curated row"),
         ),
         ("iri",),
-        """SELECT ?iri (MIN(?n) AS ?name) (MIN(?t) AS ?theme) (MIN(?r) AS ?main_region) (MIN(?c) AS ?city)
-                  (MIN(?h) AS ?homepage) (MIN(?ce) AS ?certainty) WHERE {
-             ?iri a cmq:Cluster .
-             OPTIONAL { ?iri rdfs:label ?n } OPTIONAL { ?iri cmq:theme ?t } OPTIONAL { ?iri cmq:mainRegion ?r }
-             OPTIONAL { ?iri cmq:city ?c } OPTIONAL { ?iri foaf:homepage ?h } OPTIONAL { ?iri cmq:certainty ?ce }
-           } GROUP BY ?iri""",
-        "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a cmq:Cluster }",
+        *entity_query(
+            "cmq:Cluster",
+            {
+                "name": "rdfs:label",
+                "theme": "cmq:theme",
+                "main_region": "cmq:mainRegion",
+                "city": "cmq:city",
+                "homepage": "foaf:homepage",
+                "certainty": "cmq:certainty",
+            },
+        ),
         (("main_region", "territories", "iri"),),
     ),
     Table(
@@ -211,14 +254,19 @@ TABLES: tuple[Table, ...] = (
             ("certainty", "string", "IRI of the certainty of the curated row"),
         ),
         ("iri",),
-        """SELECT ?iri (MIN(?n) AS ?name) (MIN(?p) AS ?programme) (MIN(?d) AS ?laureate_date) (MIN(?y) AS ?laureate_year)
-                  (MIN(?f) AS ?state_funding_meur) (MIN(?b) AS ?total_budget_meur) (MIN(?l) AS ?lead) (MIN(?ce) AS ?certainty) WHERE {
-             ?iri a cmq:RegionalProject .
-             OPTIONAL { ?iri rdfs:label ?n } OPTIONAL { ?iri cmq:programme ?p } OPTIONAL { ?iri cmq:laureateDate ?d }
-             OPTIONAL { ?iri cmq:laureateYear ?y } OPTIONAL { ?iri cmq:stateFundingMEUR ?f }
-             OPTIONAL { ?iri cmq:totalBudgetMEUR ?b } OPTIONAL { ?iri cmq:lead ?l } OPTIONAL { ?iri cmq:certainty ?ce }
-           } GROUP BY ?iri""",
-        "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a cmq:RegionalProject }",
+        *entity_query(
+            "cmq:RegionalProject",
+            {
+                "name": "rdfs:label",
+                "programme": "cmq:programme",
+                "laureate_date": "cmq:laureateDate",
+                "laureate_year": "cmq:laureateYear",
+                "state_funding_meur": "cmq:stateFundingMEUR",
+                "total_budget_meur": "cmq:totalBudgetMEUR",
+                "lead": "cmq:lead",
+                "certainty": "cmq:certainty",
+            },
+        ),
     ),
     Table(
         "memberships",
@@ -233,13 +281,16 @@ TABLES: tuple[Table, ...] = (
             ("match_score", "number", "score of the name match"),
         ),
         ("iri",),
-        """SELECT ?iri (MIN(?m) AS ?member) (MIN(?o) AS ?organization) (MIN(?r) AS ?role) (MIN(?mm) AS ?match_method)
-                  (MIN(?ms) AS ?match_score) WHERE {
-             ?iri a org:Membership .
-             OPTIONAL { ?iri org:member ?m } OPTIONAL { ?iri org:organization ?o } OPTIONAL { ?iri org:role ?r }
-             OPTIONAL { ?iri cmq:matchMethod ?mm } OPTIONAL { ?iri cmq:matchScore ?ms }
-           } GROUP BY ?iri""",
-        "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a org:Membership }",
+        *entity_query(
+            "org:Membership",
+            {
+                "member": "org:member",
+                "organization": "org:organization",
+                "role": "org:role",
+                "match_method": "cmq:matchMethod",
+                "match_score": "cmq:matchScore",
+            },
+        ),
     ),
     Table(
         "training_offers",
@@ -255,13 +306,17 @@ TABLES: tuple[Table, ...] = (
             ("offer_year", "year", "year"),
         ),
         ("iri",),
-        """SELECT ?iri (MIN(?s) AS ?school) (MIN(?t) AS ?training) (MIN(?m) AS ?mef_stat11) (MIN(?c) AS ?capacity)
-                  (MIN(?d) AS ?first_choice_demand) (MIN(?y) AS ?offer_year) WHERE {
-             ?iri a cmq:TrainingOffer .
-             OPTIONAL { ?iri cmq:offeredBy ?s } OPTIONAL { ?iri cmq:offeredTraining ?t } OPTIONAL { ?iri cmq:viaMef ?m }
-             OPTIONAL { ?iri cmq:capacity ?c } OPTIONAL { ?iri cmq:firstChoiceDemand ?d } OPTIONAL { ?iri cmq:offerYear ?y }
-           } GROUP BY ?iri""",
-        "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a cmq:TrainingOffer }",
+        *entity_query(
+            "cmq:TrainingOffer",
+            {
+                "school": "cmq:offeredBy",
+                "training": "cmq:offeredTraining",
+                "mef_stat11": "cmq:viaMef",
+                "capacity": "cmq:capacity",
+                "first_choice_demand": "cmq:firstChoiceDemand",
+                "offer_year": "cmq:offerYear",
+            },
+        ),
         (("school", "schools", "iri"),),
     ),
     Table(
@@ -339,7 +394,7 @@ def csv_bytes(table: Table, rows: list[list[str]]) -> bytes:
 def source_descriptions(store: ox.Store) -> list[dict]:
     """Return each source dataset of ``graph/meta``: iri, name, title, licence, upstream, temporal (sorted by name)."""
     query = f"""{_PREFIX_LINES}
-    SELECT ?s ?title ?licence ?upstream ?temporal WHERE {{ GRAPH <{PREFIXES['cmq'].rsplit('ontology#', 1)[0]}graph/meta> {{
+    SELECT ?s ?title ?licence ?upstream ?temporal WHERE {{ GRAPH <{PREFIXES["cmq"].rsplit("ontology#", 1)[0]}graph/meta> {{
         ?s a cmq:SourceDataset ; dct:title ?title ; dct:license ?licence .
         OPTIONAL {{ ?s cmq:upstreamRepository ?upstream }} OPTIONAL {{ ?s dct:temporal ?temporal }} }} }}"""
     out = []
