@@ -83,14 +83,15 @@ def _syntax_error(exc: SyntaxError, sparql: str) -> QueryError:
     return QueryError(f"SPARQL syntax error: {message}")
 
 
-def _query_local(sparql: str, store: str | os.PathLike | None):
+def _query_local(sparql: str, store: str | os.PathLike | rdflib.Dataset | None):
+    graph = store if isinstance(store, rdflib.Dataset) else open_graph(store)
     try:
-        return open_graph(store).query(prefixed(sparql))
+        return graph.query(prefixed(sparql))
     except SyntaxError as exc:
         raise _syntax_error(exc, sparql) from exc
 
 
-def _local(sparql: str, store: str | os.PathLike | None) -> pd.DataFrame:
+def _local(sparql: str, store: str | os.PathLike | rdflib.Dataset | None) -> pd.DataFrame:
     try:
         result = _query_local(sparql, store)
     except OSError as exc:
@@ -147,9 +148,12 @@ def _remote(sparql: str, endpoint: str, timeout: float) -> pd.DataFrame:
 
 
 def select(
-    sparql: str, store: str | os.PathLike | None = None, endpoint: str | None = None, timeout: float = 60.0
+    sparql: str, store: str | os.PathLike | rdflib.Dataset | None = None, endpoint: str | None = None, timeout: float = 60.0
 ) -> pd.DataFrame:
     """Run a SELECT (or ASK) query on the local store, or on ``endpoint`` when given; return a DataFrame.
+
+    ``store`` is the store's path, or a graph already open (:func:`cmqgraph.open_graph`), which a
+    long-running process keeps instead of opening the store for each query.
 
     The cmqgraph prefixes are added when the query does not declare them.
 
@@ -188,7 +192,7 @@ def construct(sparql: str, store: str | os.PathLike | None = None, endpoint: str
 def run_query(
     query: str | SavedQuery,
     params: Mapping[str, object] | None = None,
-    store: str | os.PathLike | None = None,
+    store: str | os.PathLike | rdflib.Dataset | None = None,
     endpoint: str | None = None,
     timeout: float = 60.0,
 ) -> pd.DataFrame:

@@ -5,6 +5,10 @@ Each named graph of the local store is sent as N-Triples, in chunks of ``chunk_t
 the next ones with ``POST`` (which append). The remote server is then asked, with one SPARQL query on
 its query endpoint, how many triples each graph holds; any difference with the local count is an error.
 
+With credentials, a small ``HEAD`` request first takes the server's authentication challenge, so that
+no large body is ever sent unauthenticated: with digest authentication, a server answers 401 to such a
+body and may close the connection before the client has finished sending it (Virtuoso does).
+
 Nothing is retried: a server that cannot be reached, that does not answer in time or that answers
 anything but 2xx raises :class:`PushError`, naming the URL, the graph and the HTTP status.
 
@@ -210,6 +214,16 @@ def _send(session: requests.Session, method: str, url: str, graph: str, body: by
         )
 
 
+def _authenticate(session: requests.Session, url: str, timeout: float) -> None:
+    """Take the server's authentication challenge with a bodiless ``HEAD``; refused credentials raise."""
+    try:
+        response = session.head(url, timeout=timeout)
+    except requests.RequestException as exc:
+        raise PushError(f"cannot reach {url} to authenticate: {exc}", url) from exc
+    if response.status_code in (401, 403):
+        raise PushError(f"{url} refused the credentials: HTTP {response.status_code} {response.reason}", url, status=response.status_code)
+
+
 def _auth(auth: tuple[str, str] | None, auth_kind: str) -> AuthBase | None:
     if auth is None:
         return None
@@ -285,6 +299,8 @@ def push(
         progress.started(sum(counts.values()))
     try:
         with session, tempfile.TemporaryFile(prefix="cmqgraph-push-") as spool:
+            if session.auth is not None:
+                _authenticate(session, graph_store, timeout)
             for graph, count in counts.items():
                 graph_start = time.perf_counter()
                 entry = GraphPush(graph=graph, local=count)

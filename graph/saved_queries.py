@@ -15,7 +15,13 @@ valid SPARQL that any endpoint accepts, and a person can read and edit both part
     #+ example = "Occitanie"
     #+ description.fr = "Nom de la région"
     #+ description.en = "Name of the région"
+    #+ choices = "region"
     SELECT ?campus ?nom ?academie WHERE { … }
+
+A parameter may name its ``choices``: a list of the graph (:data:`CHOICE_LISTS`: régions, académies,
+filières, campuses, projects, pôles), or the values themselves (``choices = ["ti", "tip-cmq"]``, the only
+ones accepted). A top-level ``view`` table maps the filters of the network view (:func:`cmqgraph.view.view`)
+to parameters, for queries whose rows are actors (``view = { region = "region" }``).
 
 Parameters are typed (:data:`PARAMETER_TYPES`), converted to RDF terms, and bound as values: a
 ``VALUES`` block built from the terms' ``.n3()`` is put at the start of the query's top-level ``WHERE``
@@ -44,7 +50,7 @@ import difflib
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -59,6 +65,9 @@ from .resources import queries_dir
 
 __all__ = [
     "PARAMETER_TYPES",
+    "CHOICE_LISTS",
+    "VIEW_FILTERS",
+    "ChoiceList",
     "QueryError",
     "ParameterError",
     "QueryNotFound",
@@ -77,7 +86,11 @@ class QueryError(CmqGraphError):
 
 
 class ParameterError(QueryError):
-    """A parameter is unknown, missing or of the wrong type."""
+    """A parameter is unknown, missing or of the wrong type; ``parameter`` names it (None: several)."""
+
+    def __init__(self, message: str, parameter: str | None = None):
+        super().__init__(message)
+        self.parameter = parameter
 
 
 class QueryNotFound(QueryError):
@@ -146,6 +159,36 @@ PARAMETER_TYPES: dict[str, Callable[[str], Identifier]] = {
 
 
 @dataclass(frozen=True)
+class ChoiceList:
+    """A list of values read from the graph: ``sparql`` selects them as ``?value``, sorted.
+
+    ``closed``: only these values are accepted (a région, an académie); otherwise they are suggestions,
+    and part of a name is enough (a campus).
+    """
+
+    sparql: str
+    closed: bool
+
+
+def _labels(cls: str, closed: bool) -> ChoiceList:
+    return ChoiceList(f"SELECT DISTINCT ?value WHERE {{ ?x a {cls} ; rdfs:label ?value }} ORDER BY ?value", closed)
+
+
+#: The lists of the graph that a parameter's ``choices`` can name.
+CHOICE_LISTS: dict[str, ChoiceList] = {
+    "region": _labels("cmq:Region", closed=True),
+    "academie": _labels("cmq:Academie", closed=True),
+    "filiere": _labels("cmq:Sector", closed=True),
+    "campus": _labels("cmq:Campus", closed=False),
+    "projet": _labels("cmq:RegionalProject", closed=False),
+    "pole": _labels("cmq:Cluster", closed=False),
+}
+
+#: The filters of the network view that a query's ``view`` table can fill from its parameters.
+VIEW_FILTERS = ("region", "academie", "campus", "cluster", "project")
+
+
+@dataclass(frozen=True)
 class Parameter:
     """A typed parameter of a saved query (see :data:`PARAMETER_TYPES`)."""
 
@@ -155,15 +198,27 @@ class Parameter:
     default: str | None
     example: str
     description: Mapping[str, str]
+    #: The name of a :data:`CHOICE_LISTS` list, the accepted values themselves, or None.
+    choices: str | tuple[str, ...] | None = None
 
     def convert(self, raw: object, query: str) -> Identifier:
         """Return ``raw`` as an RDF term of this parameter's type, or raise :class:`ParameterError`."""
         if isinstance(raw, (URIRef, Literal)):
             return raw
+        if isinstance(self.choices, tuple):
+            self.check_choice(str(raw), self.choices, query)
         try:
             return PARAMETER_TYPES[self.type](str(raw))
         except ValueError as exc:
-            raise ParameterError(f"query {query!r}, parameter {self.name!r} ({self.type}): {exc}; got {raw!r}") from exc
+            raise ParameterError(f"query {query!r}, parameter {self.name!r} ({self.type}): {exc}; got {raw!r}", self.name) from exc
+
+    def check_choice(self, raw: str, values: Sequence[str], query: str) -> None:
+        """Raise :class:`ParameterError` unless ``raw`` is one of ``values`` (case ignored), naming the closest."""
+        if raw.strip().casefold() in {v.casefold() for v in values}:
+            return
+        close = difflib.get_close_matches(raw, values, n=3, cutoff=0.5)
+        hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else f"{len(values)} values are accepted"
+        raise ParameterError(f"query {query!r}, parameter {self.name!r}: {raw!r} is not one of the accepted values; {hint}", self.name)
 
 
 @dataclass(frozen=True)
@@ -178,6 +233,8 @@ class SavedQuery:
     sparql: str
     path: Path | None = None
     metadata: Mapping[str, object] = field(default_factory=dict, repr=False)
+    #: Network-view filter → the parameter that fills it; None: the rows are not actors (no view).
+    view: Mapping[str, str] | None = None
 
     def bind(self, values: Mapping[str, object] | None = None) -> dict[str, Identifier]:
         """Return the RDF terms to bind: ``values`` checked and converted, defaults filled in.
@@ -194,7 +251,7 @@ class SavedQuery:
             hints = {u: difflib.get_close_matches(u, known, n=1) for u in unknown}
             hint = "; ".join(f"{u!r}" + (f" (did you mean {h[0]!r}?)" if h else "") for u, h in hints.items())
             expected = ", ".join(known) or "none"
-            raise ParameterError(f"query {self.name!r} has no parameter {hint}; its parameters: {expected}")
+            raise ParameterError(f"query {self.name!r} has no parameter {hint}; its parameters: {expected}", unknown[0])
         bound: dict[str, Identifier] = {}
         for param in self.parameters:
             raw = values.get(param.name, param.default)
@@ -202,7 +259,8 @@ class SavedQuery:
                 if param.required:
                     raise ParameterError(
                         f"query {self.name!r} needs the parameter {param.name!r} ({param.type}), for example "
-                        f"--param {param.name}={param.example}"
+                        f"--param {param.name}={param.example}",
+                        param.name,
                     )
                 continue
             bound[param.name] = param.convert(raw, self.name)
@@ -281,6 +339,11 @@ def parse_query(name: str, text: str, path: Path | None = None) -> SavedQuery:
         if "example" not in spec:
             raise QueryError(f"{where}: parameter {pname!r} needs an example")
         default = spec.get("default")
+        choices = spec.get("choices")
+        if isinstance(choices, list):
+            choices = tuple(str(c) for c in choices)
+        elif choices is not None and choices not in CHOICE_LISTS:
+            raise QueryError(f"{where}: parameter {pname!r} has unknown choices {choices!r}; lists: {', '.join(CHOICE_LISTS)}")
         parameters.append(
             Parameter(
                 name=pname,
@@ -289,8 +352,13 @@ def parse_query(name: str, text: str, path: Path | None = None) -> SavedQuery:
                 default=None if default is None else str(default),
                 example=str(spec["example"]),
                 description=spec.get("description", {}),
+                choices=choices,
             )
         )
+    view = meta.get("view")
+    names = {p.name for p in parameters}
+    if view is not None and (not isinstance(view, dict) or not set(view) <= set(VIEW_FILTERS) or not set(view.values()) <= names):
+        raise QueryError(f"{where}: 'view' must map filters among {', '.join(VIEW_FILTERS)} to the query's parameters, not {view!r}")
     return SavedQuery(
         name=name,
         title=meta["title"],
@@ -300,6 +368,7 @@ def parse_query(name: str, text: str, path: Path | None = None) -> SavedQuery:
         sparql=sparql,
         path=path,
         metadata=meta,
+        view=view,
     )
 
 
