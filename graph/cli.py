@@ -25,7 +25,7 @@ from rich.table import Table
 from . import __version__
 from .builder import SourceReport
 from .builder import build as build_graph
-from .engine import EndpointError, construct, query_form, run_query, select
+from .engine import EndpointError, construct, format_frame, query_form, run_query, select
 from .errors import CmqGraphError, SourceFileError, StoreError
 from .export import ALL_FORMATS, atomic_file
 from .export import export as export_files
@@ -36,7 +36,7 @@ from .push import PushError
 from .push import push as push_graph
 from .saved_queries import QueryError, get_query, load_queries
 from .stats import class_counts, source_table
-from .store import STORE_ENV, resolve_store_path
+from .store import STORE_ENV, open_store, resolve_store_path
 from .validate import validate as validate_graph
 from .validate import violations
 from .view import DEFAULT_MAX_NODES, screenshot
@@ -239,10 +239,7 @@ def _emit(frame, fmt: str, output: Path | None, title: str | None = None) -> Non
             table.add_row(*("" if v is None else str(v) for v in row))
         console.print(table)
         return
-    if fmt == "json":
-        text = frame.to_json(orient="records", force_ascii=False, indent=1, default_handler=str)
-    else:
-        text = frame.to_csv(index=False, sep="\t" if fmt == "tsv" else ",", lineterminator="\n")
+    text = format_frame(frame, fmt)
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
@@ -452,6 +449,12 @@ def network_command(store, region, academie, campus, cluster, project_, csv_dir,
     )
 
 
+_PUBLIC_URL = click.option(
+    "--public-url", envvar="CMQGRAPH_PUBLIC_URL", metavar="URL",
+    help="The URL 'cmqgraph serve' is reached at by the public (or set CMQGRAPH_PUBLIC_URL); its /sparql is the endpoint.",
+)
+
+
 @main.command()
 @click.option(
     "--format", "formats", type=click.Choice([*ALL_FORMATS, "all"]), multiple=True, default=("all",), show_default=True,
@@ -460,15 +463,20 @@ def network_command(store, region, academie, campus, cluster, project_, csv_dir,
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"), show_default=True, help="Folder of the files.")
 @click.option("--gzip", "gzip_", is_flag=True, help="Gzip the RDF dumps (deterministic .gz).")
 @click.option("--base-url", help="URL the files are published under (download URLs in the catalogue; default: file: URLs).")
-@click.option("--sparql-endpoint", help="URL of a public SPARQL endpoint, described as a dcat:DataService.")
+@click.option("--sparql-endpoint", help="URL of a public SPARQL endpoint, described as a dcat:DataService (default: the --public-url's /sparql).")
+@_PUBLIC_URL
 @click.pass_obj
 @_fail_cleanly
-def export(store: Path, formats: tuple[str, ...], out: Path, gzip_: bool, base_url: str | None, sparql_endpoint: str | None) -> None:
+def export(
+    store: Path, formats: tuple[str, ...], out: Path, gzip_: bool, base_url: str | None, sparql_endpoint: str | None, public_url: str | None
+) -> None:
     """Write what a publisher uploads: RDF dumps, CSV tables with datapackage.json, a DCAT-AP 3 catalogue, the ontology pages.
 
     Every file is written under a temporary name and renamed when complete; the same graph gives the same
     bytes (set SOURCE_DATE_EPOCH for the dates, CMQGRAPH_CONTACT_URL for the catalogue's contact point).
     """
+    if sparql_endpoint is None and public_url:
+        sparql_endpoint = public_url.rstrip("/") + "/sparql"
     files = export_files(store, out, formats, gzip=gzip_, base_url=base_url, sparql_endpoint=sparql_endpoint)
     table = Table(title=f"Exported to {out}")
     table.add_column("file")
@@ -476,3 +484,37 @@ def export(store: Path, formats: tuple[str, ...], out: Path, gzip_: bool, base_u
     for path in files:
         table.add_row(path.name, f"{path.stat().st_size:,}")
     console.print(table)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (the default reaches only this machine).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="Seconds a query may run; its process is then stopped (answer 503).")
+@click.option("--max-rows", type=click.IntRange(min=1), default=50_000, show_default=True, help="Rows (or triples) an answer holds at most; the header X-Cmqgraph-Truncated says when it was cut.")
+@click.option("--processes", type=click.IntRange(min=1), default=2, show_default=True, help="Worker processes answering queries in parallel.")
+@click.option(
+    "--update-token", envvar="CMQGRAPH_UPDATE_TOKEN",
+    help="Accept SPARQL Update from requests carrying 'Authorization: Bearer TOKEN' (prefer setting CMQGRAPH_UPDATE_TOKEN). Without it: read-only.",
+)
+@_PUBLIC_URL
+@click.option("--queries", "query_folders", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path), help="A folder of more saved queries (.rq), repeatable.")
+@click.pass_obj
+@_fail_cleanly
+def serve(
+    store: Path, host: str, port: int, timeout: float, max_rows: int, processes: int, update_token: str | None,
+    public_url: str | None, query_folders: tuple[Path, ...],
+) -> None:
+    """Serve the graph: a SPARQL endpoint, the saved queries as web forms with CSV downloads, the network views.
+
+    Open http://127.0.0.1:8000/queries in a browser. The REST API is described at /openapi.json. Nothing a
+    request sends can change the graph unless the server has an update token and the request carries it.
+    """
+    from .server import LOOPBACK, Settings
+    from .server import serve as run_server
+
+    open_store(store)  # fails now, with exit code 4, when nothing was built there
+    if host not in LOOPBACK:
+        errors.print(f"[bold yellow]warning:[/] listening on {host}: other machines can reach this server", highlight=False)
+    settings = Settings(store=store, timeout=timeout, max_rows=max_rows, processes=processes, update_token=update_token or None,
+                        public_url=public_url, query_folders=query_folders)
+    run_server(settings, host=host, port=port)

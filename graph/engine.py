@@ -33,7 +33,7 @@ from .iris import PREFIXES
 from .saved_queries import QueryError, SavedQuery, blank_comments, get_query
 from .store import open_graph
 
-__all__ = ["EndpointError", "USER_AGENT", "prefixed", "select", "construct", "query_form", "run_query", "to_python"]
+__all__ = ["EndpointError", "USER_AGENT", "TABLE_FORMATS", "format_frame", "prefixed", "select", "construct", "query_form", "run_query", "to_python"]
 
 #: How cmqgraph introduces itself to SPARQL servers.
 USER_AGENT = f"cmqgraph/{__version__} (+https://w3id.org/cmqgraph)"
@@ -70,6 +70,24 @@ def to_python(term: Identifier | None) -> object:
         if datatype == str(XSD.boolean):
             return bool(term.toPython())
     return str(term)
+
+
+#: The text formats of a result table (``cmqgraph query run --format``, the server's downloads).
+TABLE_FORMATS = ("csv", "tsv", "json")
+
+
+def format_frame(frame: pd.DataFrame, fmt: str) -> str:
+    """Return ``frame`` as CSV, TSV or JSON (a list of records) text.
+
+    >>> print(format_frame(pd.DataFrame({"uai": ["0250058C"], "n": [3]}), "csv"), end="")
+    uai,n
+    0250058C,3
+    """
+    if fmt == "json":
+        return frame.to_json(orient="records", force_ascii=False, indent=1, default_handler=str)
+    if fmt not in TABLE_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(TABLE_FORMATS)}, not {fmt!r}")
+    return frame.to_csv(index=False, sep="\t" if fmt == "tsv" else ",", lineterminator="\n")
 
 
 def _frame(columns: list[str], rows: list[list[Identifier | None]]) -> pd.DataFrame:

@@ -54,8 +54,10 @@ def open_store(path: str | os.PathLike | None = None, read_only: bool = True) ->
         raise StoreError(f"cannot open the graph store at {location}: {exc}") from exc
 
 
-def open_graph(path: str | os.PathLike | None = None) -> rdflib.Dataset:
+def open_graph(path: str | os.PathLike | ox.Store | None = None) -> rdflib.Dataset:
     """Return the built graph as an rdflib :class:`~rdflib.Dataset` backed by Oxigraph, read-only.
+
+    ``path`` is the store folder (see :func:`resolve_store_path`) or a pyoxigraph store already open.
 
     SPARQL queries see the union of all named graphs as their default graph; ``GRAPH ?g { … }``
     reaches each source's own graph.
@@ -66,7 +68,8 @@ def open_graph(path: str | os.PathLike | None = None) -> rdflib.Dataset:
     >>> g = cmqgraph.open_graph()  # doctest: +SKIP
     >>> g.query("SELECT (COUNT(*) AS ?n) WHERE { ?c a cmq:Campus }")  # doctest: +SKIP
     """
-    dataset = rdflib.Dataset(store=OxigraphStore(store=open_store(path)), default_union=True)
+    store = path if isinstance(path, ox.Store) else open_store(path)
+    dataset = rdflib.Dataset(store=OxigraphStore(store=store), default_union=True)
     for prefix, namespace in PREFIXES.items():
         dataset.bind(prefix, namespace, override=True, replace=True)
     return dataset

@@ -7,6 +7,8 @@ end (terminate, wait, kill). Use them with ``from servers import oxigraph_server
 - Oxigraph server: the ``oxigraph`` executable of the PyPI package ``oxigraph`` (a test dependency),
   found next to ``sys.executable`` or on ``PATH``; started with ``--union-default-graph`` so that
   queries see every named graph, as the local store does.
+- cmqgraph itself: ``cmqgraph serve`` (:func:`start_cmqgraph`) on a built store, read-only unless
+  given an update token; the query endpoint is ``/sparql``, with no Graph Store.
 - Virtuoso 7: the Debian package ``virtuoso-opensource`` (``tests/install-system-deps.sh``), started
   with ``virtuoso-t +foreground +configfile <tmp>/virtuoso.ini``; writes go to
   ``/sparql-graph-crud-auth`` with HTTP digest auth ``dba``/``dba`` (the password of a new database).
@@ -32,7 +34,9 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["Server", "free_port", "oxigraph_server", "start_oxigraph", "start_virtuoso", "virtuoso_server"]
+__all__ = [
+    "Server", "cmqgraph_server", "free_port", "oxigraph_server", "start_cmqgraph", "start_oxigraph", "start_virtuoso", "virtuoso_server",
+]
 
 #: Seconds a server may take to answer its first query.
 START_TIMEOUT = 90.0
@@ -134,6 +138,11 @@ class Server:
     seconds_to_start: float = 0.0
     ports: dict[str, int] = field(default_factory=dict)
     command: list[str] = field(default_factory=list)
+
+    @property
+    def base(self) -> str:
+        """``http://127.0.0.1:PORT``: the server's root URL."""
+        return f"http://127.0.0.1:{self.ports['http']}"
 
     def log_tail(self, lines: int = 30) -> str:
         """The last ``lines`` lines of the server's output."""
@@ -237,6 +246,25 @@ def start_oxigraph(folder: Path) -> Server:
     return server
 
 
+def start_cmqgraph(store: Path, folder: Path, *options: str, env: dict[str, str] | None = None) -> Server:
+    """Start ``cmqgraph serve`` on a free port of 127.0.0.1 over the built ``store``, with more CLI ``options``.
+
+    ``env`` adds environment variables (``CMQGRAPH_UPDATE_TOKEN``, for example). The server's base URL
+    is ``server.endpoint`` without ``/sparql``: ``server.base``.
+    """
+    port = free_port()
+    log = folder / "cmqgraph-serve.log"
+    command = [sys.executable, "-m", "cmqgraph", "--store", str(store), "serve", "--port", str(port), *options]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})}
+        )
+    base = f"http://127.0.0.1:{port}"
+    server = Server("cmqgraph", f"{base}/sparql", "", None, "basic", process, folder, log, ports={"http": port}, command=command)
+    _wait(server, [log])
+    return server
+
+
 def start_virtuoso(folder: Path) -> Server:
     """Start Virtuoso 7 (``virtuoso-t``) on two free ports of 127.0.0.1 with a new database in ``folder``."""
     binary = _executable("virtuoso-t")
@@ -291,6 +319,16 @@ def oxigraph_server(tmp_path_factory) -> Iterator[Server]:
 def virtuoso_server(tmp_path_factory) -> Iterator[Server]:
     """A running Virtuoso 7 (query ``/sparql``, Graph Store ``/sparql-graph-crud-auth``, digest dba/dba)."""
     server = start_virtuoso(tmp_path_factory.mktemp("virtuoso-server"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def cmqgraph_server(built, tmp_path_factory) -> Iterator[Server]:
+    """``cmqgraph serve`` on the full default graph (read-only, default limits, 2 worker processes)."""
+    server = start_cmqgraph(built[0], tmp_path_factory.mktemp("cmqgraph-server"))
     try:
         yield server
     finally:

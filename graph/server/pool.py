@@ -1,0 +1,248 @@
+"""Query workers: processes that hold the store open and can be stopped when a query runs too long.
+
+Oxigraph cannot interrupt a query, and a thread cannot be stopped: a runaway query in the server's
+own process would keep a core busy after its client has been told it timed out. So every read of the
+store runs in a pool of worker processes (:mod:`pebble`), each holding the store open read-only; a job
+that passes its timeout has its process ended, and the pool starts a fresh one.
+
+SPARQL Update, allowed only with the server's update token, runs in a pool of one process that holds
+the store open for writing. After an update the *generation* goes up: each reader reopens the store
+at its next job, and so sees the change (a read-only RocksDB handle is a snapshot taken when opened).
+
+The job functions below run inside the workers; their arguments and answers are plain, picklable data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import os
+import signal
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+import pandas as pd
+import pyoxigraph as ox
+import rdflib
+from pebble import ProcessPool
+
+from ..engine import run_query
+from ..errors import CmqGraphError
+from ..iris import PREFIXES
+from ..network import project
+from ..saved_queries import CHOICE_LISTS, QueryError, SavedQuery
+from ..store import open_graph
+from ..view import displayed_graph, render_html
+
+__all__ = ["Answer", "QueryTimeout", "NotAcceptable", "Workers", "RESULT_FORMATS", "GRAPH_FORMATS"]
+
+#: Media type → pyoxigraph format of SELECT and ASK results.
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+#: Media type → pyoxigraph format of CONSTRUCT and DESCRIBE results.
+GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+
+class QueryTimeout(CmqGraphError):
+    """A query ran past the server's timeout; its worker process was stopped."""
+
+
+class NotAcceptable(CmqGraphError):
+    """The client accepts no format in which this kind of result can be written."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A SPARQL answer, written: media type, body, rows (or triples) written, and whether the cap cut it."""
+
+    media_type: str
+    body: bytes
+    rows: int
+    truncated: bool
+
+
+# ------------------------------------------------------------------------------------ inside a worker
+
+_worker: dict = {}
+
+
+def _start_worker(path: str, writable: bool) -> None:
+    # pebble stops a worker with SIGTERM, handled in Python; a query runs in Oxigraph's native code,
+    # where no Python handler runs until it returns. The default action ends the process at once.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _worker.clear()
+    _worker.update(path=path, writable=writable, generation=None)
+
+
+def _store(generation: int) -> ox.Store:
+    """The worker's store, reopened when the generation changed (an update happened since)."""
+    if _worker["generation"] != generation:
+        path = _worker["path"]
+        _worker["store"] = ox.Store(path) if _worker["writable"] else ox.Store.read_only(path)
+        _worker["graph"] = open_graph(_worker["store"])
+        _worker["choices"] = {}
+        _worker["generation"] = generation
+    return _worker["store"]
+
+
+def _graph(generation: int) -> rdflib.Dataset:
+    _store(generation)
+    return _worker["graph"]
+
+
+def _json_term(term) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Triple):
+        parts = zip(("subject", "predicate", "object"), (term.subject, term.predicate, term.object))
+        return {"type": "triple", "value": {k: _json_term(v) for k, v in parts}}
+    value = {"type": "literal", "value": term.value}
+    if term.language:
+        value["xml:lang"] = term.language
+    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        value["datatype"] = term.datatype.value
+    return value
+
+
+def _results_json(variables: list[str], rows: list[ox.QuerySolution]) -> bytes:
+    bindings = [{v: _json_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]
+    return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}}, ensure_ascii=False).encode()
+
+
+def sparql_job(
+    generation: int, text: str, result_type: str | None, graph_type: str | None,
+    default_graphs: list[str], named_graphs: list[str], max_rows: int,
+) -> Answer:
+    """Run a SPARQL query; write its answer in the negotiated media type, cut at ``max_rows``.
+
+    Without ``default_graphs``, the default graph is the union of the named graphs (as everywhere in
+    cmqgraph). The cmqgraph prefixes are known without being declared.
+    """
+    options: dict = {"prefixes": PREFIXES, "use_default_graph_as_union": not default_graphs}
+    if default_graphs:
+        options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+    if named_graphs:
+        options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    try:
+        result = _store(generation).query(text, **options)
+        if isinstance(result, ox.QueryTriples):
+            if graph_type is None:
+                raise NotAcceptable("a CONSTRUCT or DESCRIBE answer can be written as " + ", ".join(GRAPH_FORMATS))
+            triples = list(islice(result, max_rows + 1))
+            body = ox.serialize(triples[:max_rows], format=GRAPH_FORMATS[graph_type], prefixes=PREFIXES)
+            return Answer(graph_type, body, min(len(triples), max_rows), len(triples) > max_rows)
+        if result_type is None:
+            raise NotAcceptable("a SELECT or ASK answer can be written as " + ", ".join(RESULT_FORMATS))
+        if isinstance(result, ox.QueryBoolean):
+            document, rows, truncated = json.dumps({"head": {}, "boolean": bool(result)}).encode(), 1, False
+        else:
+            variables = [v.value for v in result.variables]
+            solutions = list(islice(result, max_rows + 1))
+            rows, truncated = min(len(solutions), max_rows), len(solutions) > max_rows
+            document = _results_json(variables, solutions[:max_rows])
+    except SyntaxError as exc:
+        raise QueryError(f"SPARQL syntax error: {exc}") from None
+    except OSError as exc:
+        raise QueryError(f"the store could not answer: {exc}") from None
+    fmt = RESULT_FORMATS[result_type]
+    if fmt != ox.QueryResultsFormat.JSON:
+        document = ox.parse_query_results(document, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
+    return Answer(result_type, document, rows, truncated)
+
+
+def update_job(text: str) -> None:
+    """Run a SPARQL Update on the store opened for writing (in the writer process)."""
+    try:
+        _store(0).update(text, prefixes=PREFIXES)
+    except SyntaxError as exc:
+        raise QueryError(f"SPARQL Update syntax error: {exc}") from None
+    except OSError as exc:
+        raise QueryError(f"the store refused the update: {exc}") from None
+    _store(0).flush()
+
+
+def saved_job(generation: int, saved: SavedQuery, params: dict[str, str], max_rows: int) -> tuple[pd.DataFrame, bool]:
+    """Run a saved query; return its first ``max_rows`` rows and whether there were more."""
+    frame = run_query(saved, params, store=_graph(generation))
+    return frame.head(max_rows), len(frame) > max_rows
+
+
+def choices_job(generation: int, name: str) -> list[str]:
+    """Return the values of the choice list ``name`` (:data:`cmqgraph.saved_queries.CHOICE_LISTS`)."""
+    store = _store(generation)
+    cache = _worker["choices"]
+    if name not in cache:
+        solutions = store.query(CHOICE_LISTS[name].sparql, prefixes=PREFIXES, use_default_graph_as_union=True)
+        cache[name] = [row["value"].value for row in solutions]
+    return cache[name]
+
+
+def view_job(generation: int, filters: dict[str, str], max_nodes: int) -> str:
+    """Return the network view of ``filters`` as a self-contained HTML page."""
+    G = project(_graph(generation), **filters)
+    return render_html(displayed_graph(G, max_nodes=max_nodes))
+
+
+# ------------------------------------------------------------------------------------ in the server
+
+
+class Workers:
+    """The server's side of the pools: run a job with a timeout, from async code.
+
+    Parameters
+    ----------
+    store : path
+        The built store.
+    processes : int
+        Reader processes (at least 1).
+    writable : bool
+        Also start the writer process (the server has an update token).
+    """
+
+    def __init__(self, store: str | os.PathLike, processes: int, writable: bool = False):
+        self.store = str(Path(store))
+        self.generation = 0
+        context = multiprocessing.get_context("spawn")
+        self._readers = ProcessPool(max_workers=max(1, processes), initializer=_start_worker, initargs=(self.store, False), context=context)
+        self._writer = (
+            ProcessPool(max_workers=1, initializer=_start_worker, initargs=(self.store, True), context=context) if writable else None
+        )
+
+    async def _run(self, pool: ProcessPool, timeout: float, function, *args):
+        future = pool.schedule(function, args=args, timeout=timeout)
+        try:
+            return await asyncio.wrap_future(future)
+        except FutureTimeout:
+            raise QueryTimeout(f"the query ran longer than the server's limit of {timeout:g} s and was stopped") from None
+
+    async def read(self, timeout: float, function, *args):
+        """Run ``function(generation, *args)`` in a reader; raise :class:`QueryTimeout` past ``timeout``."""
+        return await self._run(self._readers, timeout, function, self.generation, *args)
+
+    async def update(self, timeout: float, text: str) -> None:
+        """Run a SPARQL Update in the writer; the readers see it from their next job."""
+        if self._writer is None:
+            raise RuntimeError("this server was started without an update token")
+        await self._run(self._writer, timeout, update_job, text)
+        self.generation += 1
+
+    def close(self) -> None:
+        """Stop every worker process."""
+        for pool in (self._readers, self._writer):
+            if pool is not None:
+                pool.stop()
+                pool.join()
