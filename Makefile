@@ -5,10 +5,11 @@ BIN    := $(VENV)/bin
 # The demo's graph lives in the working copy (git-ignored); `cmqgraph` alone uses the user data folder.
 export CMQGRAPH_STORE ?= $(CURDIR)/var/store
 
-.PHONY: help install system-deps demo test bench picture notebooks clean
+.PHONY: help install system-deps demo serve test bench picture notebooks clean
 
 help:
 	@echo "make demo   - create .venv, install cmqgraph, build the default graph, validate it, show what it holds"
+	@echo "make serve  - serve the graph on http://127.0.0.1:8000 (saved queries, SPARQL, views; builds it if needed)"
 	@echo "make test   - run the whole test suite"
 	@echo "make bench  - measure build time, memory and store size (Oxigraph vs rdflib), write BENCHMARKS.md"
 	@echo "make notebooks - open JupyterLab on notebooks/ (installs the notebooks extra, builds the graph if needed)"
@@ -32,6 +33,10 @@ demo: install
 	$(BIN)/cmqgraph validate
 	$(BIN)/cmqgraph stats
 	$(BIN)/cmqgraph sources
+
+serve: install
+	$(BIN)/cmqgraph stats >/dev/null 2>&1 || $(BIN)/cmqgraph build
+	$(BIN)/cmqgraph serve
 
 test: install system-deps
 	$(BIN)/python -m pytest

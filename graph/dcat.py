@@ -206,6 +206,8 @@ def catalogue(store: ox.Store, files: list[Path], base_url: str | None, sparql_e
         g.add((service, DCTERMS.title, Literal("Point d'accès SPARQL cmqgraph", lang="fr")))
         g.add((service, DCTERMS.title, Literal("cmqgraph SPARQL endpoint", lang="en")))
         g.add((service, DCAT.endpointURL, URIRef(sparql_endpoint)))
+        # a SPARQL endpoint answers a GET without query with its SPARQL 1.1 Service Description (cmqgraph serve does)
+        g.add((service, DCAT.endpointDescription, URIRef(sparql_endpoint)))
         g.add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
         g.add((URIRef("https://www.w3.org/TR/sparql11-protocol/"), RDF.type, DCTERMS.Standard))
         g.add((service, DCAT.servesDataset, dataset))

@@ -30,7 +30,7 @@ def resolve(path: tuple[str, ...]) -> click.Command:
 
 def test_the_commands_exist():
     names = {" ".join(p) for p in COMMANDS}
-    assert {"build", "stats", "validate", "sources", "query", "query list", "query describe", "query run", "sparql"} <= names
+    assert {"build", "stats", "validate", "sources", "query", "query list", "query describe", "query run", "sparql", "serve"} <= names
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
@@ -54,7 +54,7 @@ def test_group_help_lists_commands():
 
 
 def test_commands_without_a_graph_exit_4(tmp_path):
-    for name in ("stats", "sources", "validate"):
+    for name in ("stats", "sources", "validate", "serve"):
         result = CliRunner().invoke(main, ["--store", str(tmp_path / "none"), name])
         assert result.exit_code == 4, (name, result.output)
         assert "run 'cmqgraph build' first" in result.output

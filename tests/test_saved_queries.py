@@ -9,8 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from cmqgraph.engine import run_query
-from cmqgraph.saved_queries import PARAMETER_TYPES, ParameterError, blank_comments, load_queries
+from cmqgraph.engine import run_query, select
+from cmqgraph.saved_queries import (
+    CHOICE_LISTS,
+    PARAMETER_TYPES,
+    ParameterError,
+    QueryError,
+    blank_comments,
+    load_queries,
+    parse_query,
+)
 
 DATA = Path(__file__).parent.parent / "graph" / "data"
 QUERIES = load_queries()
@@ -82,6 +90,62 @@ def test_wrong_parameter_name_or_type():
 def test_wrong_parameter_raises_through_run_query(built):
     with pytest.raises(ParameterError):
         run_query("campus_excellence", {"annee": "2020"}, store=built[0])
+
+
+#: Parameters that filter on a name of one of the graph's lists, and the list they must offer.
+NAMED_LISTS = {"region": "region", "academie": "academie", "filiere": "filiere", "campus": "campus", "projet": "projet"}
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_parameters_on_a_list_offer_its_choices(name):
+    for p in QUERIES[name].parameters:
+        if p.name in NAMED_LISTS:
+            assert p.choices == NAMED_LISTS[p.name], f"{name}: parameter {p.name} should offer the {NAMED_LISTS[p.name]} list"
+
+
+@pytest.mark.parametrize("name", sorted(CHOICE_LISTS))
+def test_choice_lists_hold_the_graph_labels(built, name):
+    values = select(CHOICE_LISTS[name].sparql, store=built[0])["value"].tolist()
+    assert values and values == sorted(values) and len(values) == len(set(values))
+
+
+def test_closed_lists_are_what_the_queries_compare_with(built):
+    """A région accepted by the form is one the query's filter finds: every région with a campus gives rows."""
+    regions = set(select(CHOICE_LISTS["region"].sparql, store=built[0])["value"])
+    with_campus = set(run_query("campus_par_territoire", {}, store=built[0])["nom_region"].dropna())
+    assert with_campus and with_campus <= regions
+    region = sorted(with_campus)[0]
+    assert len(run_query("campus_par_territoire", {"region": region}, store=built[0])) >= 1
+
+
+def test_static_choices_are_checked_and_the_examples_are_among_them():
+    for q in QUERIES.values():
+        for p in q.parameters:
+            if isinstance(p.choices, tuple):
+                assert p.example in p.choices, f"{q.name}: the example of {p.name} is not among its choices"
+    with pytest.raises(ParameterError, match="did you mean 'tip-cmq'") as info:
+        QUERIES["projets_regionaux"].bind({"programme": "tip_cmq"})
+    assert info.value.parameter == "programme"
+    assert QUERIES["projets_regionaux"].bind({"programme": "TI"})["programme"].toPython() == "TI"
+
+
+def test_views_name_filters_and_parameters():
+    assert QUERIES["campus_excellence"].view == {"region": "region"}
+    assert QUERIES["sources_et_lacunes"].view is None
+    header = '#+ title.fr = "t"\n#+ title.en = "t"\n#+ description.fr = "d"\n#+ description.en = "d"\n#+ columns = ["n"]\n'
+    with pytest.raises(QueryError, match="'view' must map filters"):
+        parse_query("bad", header + '#+ view = { commune = "x" }\nSELECT ?n WHERE { ?n ?p ?o }')
+    with pytest.raises(QueryError, match="unknown choices 'commune'"):
+        parse_query("bad", header + '#+ [params.x]\n#+ example = "a"\n#+ choices = "commune"\nSELECT ?n WHERE { ?n ?p ?x }')
+
+
+def test_parameter_errors_name_the_parameter():
+    with pytest.raises(ParameterError) as info:
+        QUERIES["metiers_non_couverts"].bind({})
+    assert info.value.parameter == "region"
+    with pytest.raises(ParameterError) as info:
+        QUERIES["campus_par_territoire"].bind({"regoin": "Occitanie"})
+    assert info.value.parameter == "regoin"
 
 
 # --- answers from the real data -----------------------------------------------------------------------

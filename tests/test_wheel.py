@@ -41,3 +41,16 @@ def test_wheel_builds_the_graph_from_another_directory(tmp_path):
     assert "territoires,skipped,orion_departements_academies_regions.csv,104,codeDepartement,130," in "\n".join(issues)  # Andorre
     listed = run(sys.executable, "-m", "cmqgraph", "sources", cwd=elsewhere, env=env)
     assert listed.returncode == 0 and "faits_bfc" in listed.stdout
+    # the web pages' templates ship in the wheel: the installed server renders a saved query's page
+    page = run(
+        sys.executable,
+        "-c",
+        "import os\nfrom fastapi.testclient import TestClient\nfrom cmqgraph.server import Settings, create_app\n"
+        "with TestClient(create_app(Settings(store=os.environ['CMQGRAPH_STORE'], processes=1))) as client:\n"
+        "    answer = client.get('/queries/campus_excellence', params={'run': '1', 'region': 'Occitanie'})\n"
+        "    print(answer.status_code, answer.text.count('<tr>') - 1)",
+        cwd=elsewhere,
+        env=env,
+    )
+    status, rows = page.stdout.split()
+    assert status == "200" and int(rows) >= 1, page.stderr[-2000:]
