@@ -50,6 +50,9 @@ TRUNCATED_HEADER = "X-Cmqgraph-Truncated"
 #: Response header with the number of rows (or triples) in the answer.
 ROWS_HEADER = "X-Cmqgraph-Rows"
 _VIEW_CACHE = 16
+#: The site's icon: a star, the campus shape of the network views, in their campus colour.
+_ICON = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 20 20"><path fill="#d62728" '
+         b'd="M10 1l2.6 5.9 6.4.6-4.8 4.3 1.4 6.3L10 14.8 4.4 18.1l1.4-6.3L1 7.5l6.4-.6z"/></svg>')
 _TABLE_MEDIA = {"csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/json"}
 
 
@@ -95,6 +98,19 @@ def _problem(status: int, message: str, parameter: str | None = None) -> JSONRes
         detail = [{"loc": ["query", parameter] if parameter else ["query"], "msg": message, "type": "value_error"}]
         return JSONResponse({"detail": detail}, status_code=422)
     return JSONResponse({"detail": message}, status_code=status)
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """Return the request's body; raise :class:`ProtocolError` (413) past ``limit`` bytes, announced or sent (chunked)."""
+    announced = request.headers.get("content-length", "")
+    if announced.isdigit() and int(announced) > limit:
+        raise ProtocolError(f"the request body holds {announced} bytes; this server takes at most {limit}", 413)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ProtocolError(f"the request body holds more than {limit} bytes; this server takes at most {limit}", 413)
+    return bytes(body)
 
 
 def _parameter_info(param: Parameter) -> dict:
@@ -264,7 +280,7 @@ def create_app(settings: Settings) -> FastAPI:
             200: {"content": {m: {} for m in ("application/sparql-results+json", "application/sparql-results+xml", "text/csv",
                                               "text/tab-separated-values", *GRAPH_FORMATS)}, "description": "The answer"},
             204: {"description": "The update was applied"},
-            400: {"description": "Malformed query or request: the parser's message"},
+            400: {"description": "Malformed query or request (the parser's message), or a query calling SERVICE"},
             401: {"description": "An update without the right token"},
             403: {"description": "An update on a read-only server"},
             406: {"description": "No acceptable format for this kind of answer"},
@@ -274,11 +290,8 @@ def create_app(settings: Settings) -> FastAPI:
         },
     )
     async def sparql(request: Request):
-        length = int(request.headers.get("content-length") or 0)
-        if length > settings.max_body:
-            return PlainTextResponse(f"the request body holds {length} bytes; this server takes at most {settings.max_body}", 413)
-        body = await request.body() if request.method == "POST" else b""
         try:
+            body = await _body(request, settings.max_body) if request.method == "POST" else b""
             parsed = parse_request(request.method, parse_qs(request.url.query, keep_blank_values=True), request.headers.get("content-type"), body)
         except ProtocolError as exc:
             return PlainTextResponse(str(exc), exc.status)
@@ -309,7 +322,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     def describe_service(request: Request, accept: str | None) -> Response:
         if request.method == "GET" and negotiate(accept, ["text/turtle", "text/html"]) == "text/html":
-            return page(request, "sparql", example="SELECT ?campus ?nom WHERE {\n  ?campus a cmq:Campus ; rdfs:label ?nom .\n}\nORDER BY ?nom\nLIMIT 20")
+            editor = page(request, "sparql", example="SELECT ?campus ?nom WHERE {\n  ?campus a cmq:Campus ; rdfs:label ?nom .\n}\nORDER BY ?nom\nLIMIT 20")
+            editor.headers["Vary"] = "Accept"  # the same URL answers Turtle to other clients: caches must tell them apart
+            return editor
         media = negotiate(accept, list(GRAPH_FORMATS), {"application/json": "application/ld+json"})
         if media is None:
             return PlainTextResponse("the service description can be written as " + ", ".join(GRAPH_FORMATS), 406)
@@ -336,6 +351,11 @@ def create_app(settings: Settings) -> FastAPI:
         return Response(status_code=204)
 
     # ------------------------------------------------------------------------------------ pages
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon():
+        # the network views (cmqgraph.view's pages, which open offline too) declare no icon: browsers ask here
+        return Response(_ICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
 
     @app.get("/", include_in_schema=False)
     async def home(request: Request):

@@ -5,9 +5,12 @@ own process would keep a core busy after its client has been told it timed out. 
 store runs in a pool of worker processes (:mod:`pebble`), each holding the store open read-only; a job
 that passes its timeout has its process ended, and the pool starts a fresh one.
 
-SPARQL Update, allowed only with the server's update token, runs in a pool of one process that holds
-the store open for writing. After an update the *generation* goes up: each reader reopens the store
-at its next job, and so sees the change (a read-only RocksDB handle is a snapshot taken when opened).
+SPARQL Update, allowed only with the server's update token, runs in a pool of one process that opens
+the store for writing for that update only, and closes it after. Opening a store read-only while another
+process writes it is undefined behaviour in RocksDB (a reader opening it during a compaction fails on a
+file just deleted), so an update waits for the reads under way to end and no read starts until it is
+done. After an update the *generation* goes up: each reader reopens the store at its next job, and so
+sees the change (a read-only RocksDB handle is a snapshot taken when opened).
 
 The job functions below run inside the workers; their arguments and answers are plain, picklable data.
 """
@@ -78,19 +81,18 @@ class Answer:
 _worker: dict = {}
 
 
-def _start_worker(path: str, writable: bool) -> None:
+def _start_worker(path: str) -> None:
     # pebble stops a worker with SIGTERM, handled in Python; a query runs in Oxigraph's native code,
     # where no Python handler runs until it returns. The default action ends the process at once.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker.clear()
-    _worker.update(path=path, writable=writable, generation=None)
+    _worker.update(path=path, generation=None)
 
 
 def _store(generation: int) -> ox.Store:
-    """The worker's store, reopened when the generation changed (an update happened since)."""
+    """The reader's store, reopened when the generation changed (an update happened since)."""
     if _worker["generation"] != generation:
-        path = _worker["path"]
-        _worker["store"] = ox.Store(path) if _worker["writable"] else ox.Store.read_only(path)
+        _worker["store"] = ox.Store.read_only(_worker["path"])
         _worker["graph"] = open_graph(_worker["store"])
         _worker["choices"] = {}
         _worker["generation"] = generation
@@ -165,14 +167,20 @@ def sparql_job(
 
 
 def update_job(text: str) -> None:
-    """Run a SPARQL Update on the store opened for writing (in the writer process)."""
+    """Run a SPARQL Update in the writer process, on the store opened for it and closed after it.
+
+    Closed, the store runs no compaction in the background while the readers reopen it.
+    """
+    store = ox.Store(_worker["path"])
     try:
-        _store(0).update(text, prefixes=PREFIXES)
+        store.update(text, prefixes=PREFIXES)
+        store.flush()
     except SyntaxError as exc:
         raise QueryError(f"SPARQL Update syntax error: {exc}") from None
     except OSError as exc:
         raise QueryError(f"the store refused the update: {exc}") from None
-    _store(0).flush()
+    finally:
+        del store  # the last reference: RocksDB closes now, not when the exception is let go
 
 
 def saved_job(generation: int, saved: SavedQuery, params: dict[str, str], max_rows: int) -> tuple[pd.DataFrame, bool]:
@@ -217,10 +225,12 @@ class Workers:
         self.store = str(Path(store))
         self.generation = 0
         context = multiprocessing.get_context("spawn")
-        self._readers = ProcessPool(max_workers=max(1, processes), initializer=_start_worker, initargs=(self.store, False), context=context)
-        self._writer = (
-            ProcessPool(max_workers=1, initializer=_start_worker, initargs=(self.store, True), context=context) if writable else None
-        )
+        self._readers = ProcessPool(max_workers=max(1, processes), initializer=_start_worker, initargs=(self.store,), context=context)
+        self._writer = ProcessPool(max_workers=1, initializer=_start_worker, initargs=(self.store,), context=context) if writable else None
+        self._gate = asyncio.Lock()  # held by an update; a read passes it to start
+        self._reading = 0
+        self._no_reads = asyncio.Event()
+        self._no_reads.set()
 
     async def _run(self, pool: ProcessPool, timeout: float, function, *args):
         future = pool.schedule(function, args=args, timeout=timeout)
@@ -230,15 +240,30 @@ class Workers:
             raise QueryTimeout(f"the query ran longer than the server's limit of {timeout:g} s and was stopped") from None
 
     async def read(self, timeout: float, function, *args):
-        """Run ``function(generation, *args)`` in a reader; raise :class:`QueryTimeout` past ``timeout``."""
-        return await self._run(self._readers, timeout, function, self.generation, *args)
+        """Run ``function(generation, *args)`` in a reader; raise :class:`QueryTimeout` past ``timeout``.
+
+        A read waits while an update runs.
+        """
+        async with self._gate:
+            self._reading += 1
+            self._no_reads.clear()
+        try:
+            return await self._run(self._readers, timeout, function, self.generation, *args)
+        finally:
+            self._reading -= 1
+            if not self._reading:
+                self._no_reads.set()
 
     async def update(self, timeout: float, text: str) -> None:
-        """Run a SPARQL Update in the writer; the readers see it from their next job."""
+        """Run a SPARQL Update in the writer, alone: after the reads under way, before the next ones, which see it."""
         if self._writer is None:
             raise RuntimeError("this server was started without an update token")
-        await self._run(self._writer, timeout, update_job, text)
-        self.generation += 1
+        async with self._gate:
+            await self._no_reads.wait()
+            try:
+                await self._run(self._writer, timeout, update_job, text)
+            finally:
+                self.generation += 1  # the writer had the store open: the readers reopen it, whatever came of the update
 
     def close(self) -> None:
         """Stop every worker process."""

@@ -16,13 +16,16 @@ True
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
+import pyoxigraph as ox
 from rdflib import RDF, Graph, Namespace, URIRef
 
 from ..errors import CmqGraphError
+from ..saved_queries import blank_comments
 from .pool import GRAPH_FORMATS, RESULT_FORMATS
 
 __all__ = ["ProtocolError", "SparqlRequest", "parse_request", "negotiate", "answer_types", "service_description", "FORMAT_NAMES"]
@@ -41,6 +44,10 @@ FORMAT_NAMES: dict[str, str] = {
 #: Other names clients send for the same formats.
 _ALIASES = {"application/json": "application/sparql-results+json", "application/xml": "application/sparql-results+xml", "text/xml": "application/sparql-results+xml"}
 _GRAPH_ALIASES = {"application/json": "application/ld+json", "text/plain": "application/n-triples", "application/x-turtle": "text/turtle"}
+
+#: The SERVICE keyword, not part of a name (``?service``, ``ex:service``, ``service:x``), once strings, IRIs and comments are
+#: blanked. A dot before it counts as the end of a triple (``?o .SERVICE``): a local name ``ex:a.service`` is refused too.
+_SERVICE = re.compile(r"(?<![\w?$:@-])SERVICE(?![\w.:-])", re.IGNORECASE)
 
 _FORM = "application/x-www-form-urlencoded"
 _DIRECT_QUERY = "application/sparql-query"
@@ -76,7 +83,9 @@ def _one(fields: Mapping[str, list[str]], name: str) -> str | None:
 def parse_request(method: str, url_fields: Mapping[str, list[str]], content_type: str | None, body: bytes) -> SparqlRequest:
     """Read a SPARQL Protocol request; raise :class:`ProtocolError` (400, 405 or 415) when it is not one.
 
-    ``url_fields`` are the fields of the URL's query string (each name with its list of values).
+    ``url_fields`` are the fields of the URL's query string (each name with its list of values). A graph
+    named by ``default-graph-uri`` or ``named-graph-uri`` must be an absolute IRI, and a query that calls
+    ``SERVICE`` is refused (400): the server would send requests to other hosts for its client.
     """
     fields: dict[str, list[str]] = {k: list(v) for k, v in url_fields.items()}
     media = (content_type or "").split(";")[0].strip().lower()
@@ -111,8 +120,17 @@ def parse_request(method: str, url_fields: Mapping[str, list[str]], content_type
         raise ProtocolError("an update must be sent with POST", 405)
     if request.update is not None and ("using-graph-uri" in fields or "using-named-graph-uri" in fields):
         raise ProtocolError("using-graph-uri and using-named-graph-uri are not supported: name the graphs in the update")
-    if request.format is not None and request.format not in FORMAT_NAMES:
-        raise ProtocolError(f"format must be one of {', '.join(FORMAT_NAMES)}, not {request.format!r}")
+    for name in ("default-graph-uri", "named-graph-uri"):
+        for value in fields.get(name, []):
+            try:
+                ox.NamedNode(value)
+            except ValueError as exc:
+                raise ProtocolError(f"{name} must be an absolute IRI, not {value!r} ({exc})") from None
+    if request.query is not None and _SERVICE.search(blank_comments(request.query)):
+        raise ProtocolError("this endpoint does not run SERVICE (federated queries): the server would send requests to other hosts")
+    if request.format not in FORMAT_NAMES:
+        # other names (SPARQLWrapper sends format=n3 beside its Accept header) leave the choice to Accept
+        request.format = None
     return request
 
 
@@ -165,7 +183,7 @@ def negotiate(accept: str | None, offers: Sequence[str], aliases: Mapping[str, s
 def answer_types(accept: str | None, fmt: str | None) -> tuple[str | None, str | None]:
     """The media types to write a SELECT/ASK answer and a CONSTRUCT/DESCRIBE answer in (None: no acceptable one).
 
-    A ``format=`` name wins over ``Accept``.
+    A ``format=`` name of :data:`FORMAT_NAMES` wins over ``Accept``; other names are ignored.
     """
     if fmt is not None:
         media = FORMAT_NAMES[fmt]
