@@ -3,11 +3,17 @@
 1. Build: each run is a fresh subprocess, so that its peak memory (``ru_maxrss``) is its own.
 2. Saved queries: the median latency of each saved query (its example parameters), through the rdflib
    API on both stores, in one subprocess per store.
+3. Network projection and views, and the exports, on the default graph.
+4. Server: ``cmqgraph serve`` on the default graph under the load of ``tests/load.py`` (a fixed mix of
+   saved-query results, SPARQL SELECT and CONSTRUCT, and saved-query pages, every answer checked),
+   at a few concurrency levels, against the same mix done in-process, sequentially (the baseline).
 
-Medians are written to BENCHMARKS.md with the ratio to the rdflib baseline measured in the same session
+Medians are written to BENCHMARKS.md with the ratio to the baseline measured in the same session
 (the machines are shared and noisy: compare ratios, not absolute seconds).
 
-Usage: ``python tests/bench.py --runs 3 --out BENCHMARKS.md`` (``make bench``).
+Usage: ``python tests/bench.py --runs 3 --out BENCHMARKS.md`` (``make bench``). Only the server section,
+merged into the existing file (the other sections keep their numbers):
+``python tests/bench.py --only server --out BENCHMARKS.md`` (``--store PATH`` reuses a built store).
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+LOAD = Path(__file__).with_name("load.py")
 
 CHILD = r"""
 import json, resource, sys, time
@@ -129,8 +137,8 @@ def run_once(mode: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def on_default_graph(repeats: int, limit: int) -> tuple[dict[str, dict], list[dict], list[dict]]:
-    """Return the saved-query latencies per store, the network projection and view timings, and the export timings."""
+def on_default_graph(repeats: int, limit: int, server: argparse.Namespace) -> tuple[dict[str, dict], list[dict], list[dict], dict]:
+    """Return the saved-query latencies per store, the network projection and view timings, the export timings and the server's load runs."""
     with tempfile.TemporaryDirectory() as tmp:
         store = str(Path(tmp) / "store")
         subprocess.run([sys.executable, "-c", CHILD, "oxigraph", store], capture_output=True, check=True)
@@ -142,7 +150,66 @@ def on_default_graph(repeats: int, limit: int) -> tuple[dict[str, dict], list[di
             query_latencies(store, repeats, limit),
             json.loads(out.stdout.strip().splitlines()[-1]),
             json.loads(exports.stdout.strip().splitlines()[-1]),
+            server_load(store, server.server_runs, server.server_seconds, server.server_concurrency, server.server_processes),
         )
+
+
+def load_run(*options: str) -> dict:
+    """Run ``tests/load.py`` with ``options`` in a subprocess; return its report (errors and wrong answers included)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "load.json"
+        done = subprocess.run([sys.executable, str(LOAD), *options, "--json", str(out)], capture_output=True, text=True)
+        if done.returncode not in (0, 1) or not out.exists():
+            raise RuntimeError(f"tests/load.py {' '.join(options)} exited with {done.returncode}:\n{done.stderr[-2000:]}")
+        return json.loads(out.read_text())
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` and its living descendants (Linux ``/proc``)."""
+    stats = {}
+    for path in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = path.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        stats[int(path.parent.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+    tree, total = {pid}, 0.0
+    while True:
+        more = {p for p, (parent, _) in stats.items() if parent in tree} - tree
+        if not more:
+            break
+        tree |= more
+    for member in tree:
+        total += stats.get(member, (0, 0.0))[1]
+    return total
+
+
+def server_load(store: str, runs: int, seconds: float, levels: list[int], processes: int) -> dict:
+    """Load ``cmqgraph serve`` on ``store`` at each concurrency level, ``runs`` times, with the in-process baseline between.
+
+    Returns the load reports by level (``"baseline"`` for the in-process runs), and the server's settings.
+    """
+    from servers import start_cmqgraph
+
+    reports: dict[str, list[dict]] = {"baseline": [], **{str(level): [] for level in levels}}
+    load_average = os.getloadavg()[0]  # what else runs on the machine
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_cmqgraph(Path(store), Path(tmp), "--processes", str(processes))
+        try:
+            load_run("--base", server.base, "--seconds", "2", "--concurrency", str(max(levels)))  # warm-up, not counted
+            for _ in range(runs):  # interleaved, so that the machine's noise falls on every series alike
+                reports["baseline"].append(load_run("--baseline", "--store", store, "--seconds", str(seconds)))
+                print("server baseline", f"{reports['baseline'][-1]['requests_per_s']:.1f}/s", file=sys.stderr)
+                for level in levels:
+                    cpu = tree_cpu(server.process.pid)
+                    report = load_run("--base", server.base, "--store", store, "--seconds", str(seconds), "--concurrency", str(level))
+                    report["server_cpu_s"] = tree_cpu(server.process.pid) - cpu  # the checks before the timed phase included
+                    reports[str(level)].append(report)
+                    print(f"server concurrency {level}", f"{report['requests_per_s']:.1f}/s", f"errors {report['errors']}",
+                          f"wrong {report['wrong']}", file=sys.stderr)
+        finally:
+            server.stop()
+    return {"runs": reports, "processes": processes, "seconds": seconds, "levels": levels, "repeats": runs, "load_average": load_average}
 
 
 def query_latencies(store: str, repeats: int, limit: int) -> dict[str, dict]:
@@ -168,6 +235,88 @@ def export_section(rows: list[dict]) -> list[str]:
     ]
     lines += [f"| {r['format']} | {r['files']} | {r['bytes'] / 1048576:.1f} | {r['seconds']:.1f} |" for r in rows]
     return lines + [""]
+
+
+def server_section(results: dict) -> list[str]:
+    runs, levels = results["runs"], results["levels"]
+
+    def med(reports: list[dict], *path: str) -> float | None:
+        values = []
+        for report in reports:
+            for key in path:
+                report = report[key]
+            values.append(report)
+        values = [v for v in values if v is not None]
+        return statistics.median(values) if values else None
+
+    base_rate, base_p50 = med(runs["baseline"], "requests_per_s"), med(runs["baseline"], "latency_ms", "p50")
+    mix = runs["baseline"][0]["mix"]
+    lines = [
+        "## Server",
+        "",
+        f"Measured on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores. `cmqgraph serve --processes {results['processes']}` (default limits) "
+        f"on the default graph, loaded by `tests/load.py` in its own process (httpx, keep-alive connections) for "
+        f"{results['seconds']:g} s per run with 1 or more requests in flight; median of {results['repeats']} runs each, "
+        "interleaved with the baseline's runs. The load cycles through a fixed mix of "
+        f"{len(mix)} requests: saved-query results in CSV and JSON (with parameters), SPARQL SELECT by GET, form POST and "
+        "direct POST (JSON and CSV), a CONSTRUCT in Turtle and saved-query pages (`/queries/NAME?run=1&…`). Every answer "
+        "is checked against the local engine on the same store (`cmqgraph.engine.run_query` + `format_frame`, pyoxigraph): "
+        "an error is a transport failure or a status other than 200, a wrong answer a 200 whose rows differ.",
+        "",
+        "Baseline: the same mix done in-process, one request after the other, with no HTTP and no worker process "
+        "(`tests/load.py --baseline`: `run_query` + `format_frame`, pyoxigraph's query and serializer; a page without its HTML). "
+        f"The server and the load generator share the machine's cores; before the runs, the machine's load average was "
+        f"{results['load_average']:.1f} (other work on the shared machine).",
+        "",
+        "| load | requests/s | p50 (ms) | p99 (ms) | requests | errors | wrong answers | requests/s ratio to baseline | "
+        "p50 ratio to baseline | server CPU (cores) | load generator CPU (cores) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| in-process, sequential (baseline) | {base_rate:.1f} | {base_p50:.1f} | {med(runs['baseline'], 'latency_ms', 'p99'):.1f} | "
+        f"{sum(r['requests'] for r in runs['baseline'])} | – | – | 1.00 | 1.00 | – | – |",
+    ]
+    for level in levels:
+        reports = runs[str(level)]
+        rate, p50, p99 = med(reports, "requests_per_s"), med(reports, "latency_ms", "p50"), med(reports, "latency_ms", "p99")
+        cores = statistics.median(r["load_cpu_s"] / r["elapsed_s"] for r in reports)
+        served = statistics.median(r["server_cpu_s"] / r["elapsed_s"] for r in reports)
+        lines.append(
+            f"| server, {level} in flight | {rate:.1f} | {p50:.1f} | {p99:.1f} | {sum(r['requests'] for r in reports)} | "
+            f"{sum(r['errors'] for r in reports)} | {sum(r['wrong'] for r in reports)} | {rate / base_rate:.2f} | {p50 / base_p50:.1f} | "
+            f"{served:.2f} | {cores:.2f} |"
+        )
+    lines += [
+        "",
+        f"With {max(levels)} requests in flight and {results['processes']} workers, a request mostly waits for a free worker: its "
+        "latency is about the number in flight over the requests per second (Little's law), so the p50 ratio there measures "
+        "queueing; the server's own cost per request is the p50 ratio with 1 in flight, and its throughput the requests/s ratio. "
+        "The load generator (with its checks) runs on the same cores as the server. CPU is CPU seconds over the run's elapsed "
+        "seconds: the server's, with its worker processes (from `/proc`, the untimed checks before each run included), and the load generator's.",
+        "",
+        "Median p50 latency (ms) per kind of request:",
+        "",
+        "| kind | baseline | " + " | ".join(f"server, {level} in flight" for level in levels) + " |",
+        "|---|---:|" + "---:|" * len(levels),
+    ]
+    for kind in runs["baseline"][0]["kinds"]:
+        cells = [med(runs[key], "kinds", kind, "latency_ms", "p50") for key in ("baseline", *map(str, levels))]
+        lines.append(f"| {kind} | " + " | ".join("–" if c is None else f"{c:.1f}" for c in cells) + " |")
+    problems = [p for key in map(str, levels) for r in runs[key] for p in r["problems"]]
+    if problems:
+        lines += ["", "Problems seen (first ones):", "", *[f"- {p}" for p in problems[:10]]]
+    return lines + [""]
+
+
+def merge_section(text: str, section: list[str]) -> str:
+    """``text`` (a BENCHMARKS.md) with its section of the same heading replaced by ``section``, or ``section`` added before the raw runs."""
+    heading = section[0]
+    block = "\n".join(section)
+    lines = text.splitlines()
+    if heading in lines:
+        start = lines.index(heading)
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ") or lines[i].startswith("Raw build runs")), len(lines))
+        return "\n".join([*lines[:start], block, *lines[end:]]) + "\n"
+    raw = next((i for i, line in enumerate(lines) if line.startswith("Raw build runs")), len(lines))
+    return "\n".join([*lines[:raw], block, *lines[raw:]]) + "\n"
 
 
 def network_section(rows: list[dict], repeats: int) -> list[str]:
@@ -217,13 +366,23 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"), help="Markdown file to write")
     parser.add_argument("--query-runs", type=int, default=5, help="runs per saved query (the median is reported)")
     parser.add_argument("--query-limit", type=int, default=60, help="seconds after which a query run is given up")
+    parser.add_argument("--only", choices=["server"], help="measure only this section and merge it into --out (the others keep their numbers)")
+    parser.add_argument("--store", type=Path, help="with --only: a built store to use (default: build one in a temporary folder)")
+    parser.add_argument("--server-runs", type=int, default=5, help="load runs per concurrency level (the median is reported)")
+    parser.add_argument("--server-seconds", type=float, default=10.0, help="seconds each load run lasts")
+    parser.add_argument("--server-concurrency", type=lambda text: [int(n) for n in text.split(",")], default=[1, 16],
+                        help="requests in flight, comma-separated levels (default 1,16)")
+    parser.add_argument("--server-processes", type=int, default=2, help="worker processes of the server (its default: 2)")
     args = parser.parse_args()
+    if args.only == "server":
+        only_server(args)
+        return
     results = {}
     for mode in ("oxigraph", "rdflib"):
         results[mode] = [run_once(mode) for _ in range(args.runs)]
         print(mode, json.dumps(results[mode]), file=sys.stderr)
     ox, rd = results["oxigraph"], results["rdflib"]
-    latencies, network_rows, export_rows = on_default_graph(args.query_runs, args.query_limit)
+    latencies, network_rows, export_rows, server = on_default_graph(args.query_runs, args.query_limit, args)
     mb = 1024 * 1024
 
     def fmt(value, scale=1.0, digits=1):
@@ -259,6 +418,7 @@ def main() -> None:
         *query_section(latencies, args.query_runs, args.query_limit),
         *network_section(network_rows, args.query_runs),
         *export_section(export_rows),
+        *server_section(server),
         "Raw build runs (seconds, peak bytes, store bytes):",
         "",
         "```json",
@@ -268,6 +428,19 @@ def main() -> None:
     ]
     args.out.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
+
+
+def only_server(args: argparse.Namespace) -> None:
+    """Measure the server section alone and merge it into ``args.out``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        store = args.store
+        if store is None:
+            store = Path(tmp) / "store"
+            subprocess.run([sys.executable, "-c", CHILD, "oxigraph", str(store)], capture_output=True, check=True)
+        results = server_load(str(store), args.server_runs, args.server_seconds, args.server_concurrency, args.server_processes)
+    text = args.out.read_text(encoding="utf-8") if args.out.exists() else "# Benchmarks\n\n"
+    args.out.write_text(merge_section(text, server_section(results)), encoding="utf-8")
+    print(f"wrote the server section of {args.out}", file=sys.stderr)
 
 
 if __name__ == "__main__":
