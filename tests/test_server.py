@@ -890,6 +890,17 @@ def test_serve_without_a_graph_exits_4(tmp_path):
         assert "Traceback" not in done.stderr + done.stdout
 
 
+def test_serve_with_a_malformed_saved_query_exits_5_naming_the_file(built, tmp_path):
+    folder = tmp_path / "queries"
+    folder.mkdir()
+    bad = folder / "bad.rq"
+    bad.write_text('#+ title.fr = "sans fin\nSELECT ?x WHERE { ?x ?p ?o }\n', encoding="utf-8")
+    done = cli("--store", str(built[0]), "serve", "--port", str(free_port()), "--queries", str(folder), timeout=60)
+    assert done.returncode == 5, done.stderr
+    assert str(bad) in " ".join(done.stderr.split()) and "not valid TOML" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
 def test_serving_beyond_this_machine_warns(built, tmp_path, server):
     wide = start_cmqgraph(built[0], tmp_path, "--host", "0.0.0.0")
     try:
