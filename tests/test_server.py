@@ -692,6 +692,27 @@ def test_a_malformed_update_is_400(writable):
     assert remote_count(writable) == before
 
 
+def test_a_rebuild_with_a_newer_file_is_served_without_a_restart(built, tmp_path):
+    """A user drops a newer CMQ list (here: the shipped one less its last campus) and rebuilds the served store."""
+    store = tmp_path / "store"
+    shutil.copytree(built[0], store)
+    newer = tmp_path / "newer"
+    newer.mkdir()
+    lines = (cmqgraph.builder.default_data_dir() / "cmq_campus_list.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (newer / "cmq_campus_list.csv").write_text("".join(lines[:-1]), encoding="utf-8")
+    in_cmq_graph = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/cmqgraph/graph/cmq> { ?s ?p ?o } }"
+    rebuilt = start_cmqgraph(store, tmp_path)
+    try:
+        before = remote_count(rebuilt, in_cmq_graph)
+        generation = api(rebuilt, "/health").json()["generation"]
+        cmqgraph.build(store=store, data_dir=newer, with_defaults=True)
+        after = remote_count(rebuilt, in_cmq_graph)
+        assert after == local_count(in_cmq_graph, cmqgraph.open_graph(store)) < before
+        assert api(rebuilt, "/health").json()["generation"] > generation
+    finally:
+        rebuilt.stop()
+
+
 # ------------------------------------------------------------------------------------ 5. clients
 
 

@@ -12,6 +12,10 @@ file just deleted), so an update waits for the reads under way to end and no rea
 done. After an update the *generation* goes up: each reader reopens the store at its next job, and so
 sees the change (a read-only RocksDB handle is a snapshot taken when opened).
 
+A rebuild (``cmqgraph build`` on the same store path) puts a new folder in place of the old one. Before
+each read the server compares the folder's identity (device and inode) with the one it serves; when it
+changed, the generation goes up too, and the readers move to the new graph at their next job.
+
 The job functions below run inside the workers; their arguments and answers are plain, picklable data.
 """
 
@@ -208,6 +212,15 @@ def view_job(generation: int, filters: dict[str, str], max_nodes: int) -> str:
 # ------------------------------------------------------------------------------------ in the server
 
 
+def _identity(path: str) -> tuple[int, int] | None:
+    """The folder's (device, inode), which a rebuild changes; None while a rebuild swaps it in."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino
+
+
 class Workers:
     """The server's side of the pools: run a job with a timeout, from async code.
 
@@ -227,6 +240,7 @@ class Workers:
         context = multiprocessing.get_context("spawn")
         self._readers = ProcessPool(max_workers=max(1, processes), initializer=_start_worker, initargs=(self.store,), context=context)
         self._writer = ProcessPool(max_workers=1, initializer=_start_worker, initargs=(self.store,), context=context) if writable else None
+        self._folder = _identity(self.store)
         self._gate = asyncio.Lock()  # held by an update; a read passes it to start
         self._reading = 0
         self._no_reads = asyncio.Event()
@@ -242,8 +256,9 @@ class Workers:
     async def read(self, timeout: float, function, *args):
         """Run ``function(generation, *args)`` in a reader; raise :class:`QueryTimeout` past ``timeout``.
 
-        A read waits while an update runs.
+        A read waits while an update runs, and follows a rebuild of the store.
         """
+        self._follow_rebuild()
         async with self._gate:
             self._reading += 1
             self._no_reads.clear()
@@ -253,6 +268,12 @@ class Workers:
             self._reading -= 1
             if not self._reading:
                 self._no_reads.set()
+
+    def _follow_rebuild(self) -> None:
+        folder = _identity(self.store)
+        if folder is not None and folder != self._folder:
+            self._folder = folder
+            self.generation += 1
 
     async def update(self, timeout: float, text: str) -> None:
         """Run a SPARQL Update in the writer, alone: after the reads under way, before the next ones, which see it."""
