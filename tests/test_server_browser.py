@@ -250,6 +250,9 @@ def test_value_outside_closed_list_is_422_with_suggestion(tab):
     assert "Bourgogne-Franche-Comté" in message  # the suggestion
     assert page.locator("#result").count() == 0 and page.locator("table.results").count() == 0
     assert page.locator("details#sparql-shown").count() == 0
+    # the form keeps what was asked, marked unknown, so that it can be corrected
+    assert page.locator("#p-region").input_value() == "Bourgogne"
+    assert "inconnu" in page.locator("#p-region option:checked").text_content()
     tab.shot("error-422")
     tab.check_html()
     # Chromium logs the page's own 422 as "Failed to load resource"; that one is the point of the test.
