@@ -18,6 +18,7 @@ import html
 import json
 import math
 import os
+from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
 
@@ -96,8 +97,11 @@ def _title(G: nx.Graph) -> str:
     return "Recouvrements — " + " / ".join(str(v) for v in filters.values())
 
 
-def render_html(D: nx.Graph, title: str | None = None, note: str = "") -> str:
-    """Return the self-contained HTML page drawing ``D`` (built with pyvis, vis-network inlined)."""
+def render_html(D: nx.Graph, title: str | None = None, note: str = "", links: Sequence[tuple[str, str]] = ()) -> str:
+    """Return the self-contained HTML page drawing ``D`` (built with pyvis, vis-network inlined).
+
+    ``links`` are ``(URL, text)`` pairs shown above the title (``cmqgraph serve`` links back to its pages).
+    """
     pv = Network(height="100%", width="100%", directed=False, cdn_resources="in_line")
     for n, d in D.nodes(data=True):
         style = STYLE.get(d.get("kind", ""), {"color": "#333333", "shape": "dot"})
@@ -145,6 +149,8 @@ def render_html(D: nx.Graph, title: str | None = None, note: str = "") -> str:
         agg_note = (f'<p class="agg"><b>Vue agrégée</b> : {html.escape(folded)}. Pour le détail, filtrez une région '
                     f'ou un campus (<code>cmqgraph view --region …</code>, <code>--campus …</code>).</p>')
     title = title or _title(D)
+    nav = " · ".join(f'<a href="{html.escape(url)}">{html.escape(text)}</a>' for url, text in links)
+    nav = f'<nav id="site">{nav}</nav>' if nav else ""
     data = json.dumps({"nodes": nodes, "edges": edges, "options": options}, ensure_ascii=False).replace("</", "<\\/")
     return f"""<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
@@ -156,7 +162,7 @@ html,body{{margin:0;height:100%;font-family:system-ui,sans-serif}}
 .agg{{background:#fff3cd;padding:6px;border-radius:4px}} #info{{word-break:break-all}} #status{{color:#555}}
 </style></head>
 <body><div id="page"><div id="graph"></div><div id="side">
-<h1>{html.escape(title)}</h1>
+{nav}<h1>{html.escape(title)}</h1>
 <p id="status">Mise en page…</p>
 {agg_note}
 <p>{len(nodes)} nœuds, {len(edges)} liens. {html.escape(note)}</p>

@@ -235,6 +235,8 @@ def test_campus_datalist_table_and_network_view(tab, built):
     tab.shot("view", full_page=False)
     tab.check_html()
     tab.assert_clean()
+    page.click("#site >> text=Requêtes / Queries")  # the view links back to the site
+    page.wait_for_url(f"{tab.base}/queries")
 
 
 def test_value_outside_closed_list_is_422_with_suggestion(tab):

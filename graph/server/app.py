@@ -399,7 +399,9 @@ def create_app(settings: Settings) -> FastAPI:
         views = state["views"]
         if key not in views:
             try:
-                views[key] = await workers().read(settings.timeout, view_job, filters, max_nodes)
+                site = [(str(request.url_for("home")), "cmqgraph"), (str(request.url_for("view_page")), "Autre vue / Other view"),
+                        (str(request.url_for("queries_page")), "Requêtes / Queries")]
+                views[key] = await workers().read(settings.timeout, view_job, filters, max_nodes, site)
             except FilterError as exc:
                 return page(request, "view_form", 422, form=form, values=filters, error=str(exc), style=STYLE)
             except QueryTimeout as exc:

@@ -203,10 +203,10 @@ def choices_job(generation: int, name: str) -> list[str]:
     return cache[name]
 
 
-def view_job(generation: int, filters: dict[str, str], max_nodes: int) -> str:
-    """Return the network view of ``filters`` as a self-contained HTML page."""
+def view_job(generation: int, filters: dict[str, str], max_nodes: int, links: list[tuple[str, str]]) -> str:
+    """Return the network view of ``filters`` as a self-contained HTML page, with ``links`` to the site."""
     G = project(_graph(generation), **filters)
-    return render_html(displayed_graph(G, max_nodes=max_nodes))
+    return render_html(displayed_graph(G, max_nodes=max_nodes), links=links)
 
 
 # ------------------------------------------------------------------------------------ in the server
