@@ -836,6 +836,21 @@ def test_openapi_describes_the_api_and_not_the_pages(server):
             node = node[part]
 
 
+def test_schemathesis_finds_no_server_error_nor_undocumented_answer(server, tmp_path):
+    """Requests generated from /openapi.json (schemathesis: examples, boundary cases, fuzzing, sequences) get
+    documented statuses and content types, answers matching their schemas, and never a 500."""
+    st = Path(sys.executable).with_name("st")
+    checks = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+    done = subprocess.run(
+        [str(st), "run", f"{server.base}/openapi.json", "--checks", checks, "--max-examples", "30", "--seed", "20261127",
+         "--generation-deterministic", "--report-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    generated = int(re.search(r"(\d+) generated", done.stdout).group(1))
+    assert generated > 100 and "No issues found" in done.stdout
+
+
 # ------------------------------------------------------------------------------------ 7. pages
 
 

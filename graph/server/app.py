@@ -30,6 +30,7 @@ from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 from fastapi import FastAPI, Query, Request
+from fastapi import Path as PathField
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -41,7 +42,7 @@ from ..network import FilterError
 from ..saved_queries import CHOICE_LISTS, VIEW_FILTERS, Parameter, ParameterError, QueryError, SavedQuery, load_queries
 from ..view import DEFAULT_MAX_NODES, STYLE
 from .pool import GRAPH_FORMATS, NotAcceptable, QueryTimeout, Workers, choices_job, saved_job, sparql_job, view_job
-from .protocol import ProtocolError, answer_types, negotiate, parse_request, service_description
+from .protocol import FORMAT_NAMES, ProtocolError, answer_types, negotiate, parse_request, service_description
 
 __all__ = ["Settings", "create_app", "TRUNCATED_HEADER", "ROWS_HEADER"]
 
@@ -91,6 +92,28 @@ class Settings:
     public_url: str | None = None
     query_folders: tuple[Path, ...] = ()
     max_body: int = 10 * 1024 * 1024
+
+
+_GRAPHS = {"type": "array", "items": {"type": "string", "format": "iri"}}
+#: The SPARQL Protocol's fields, for the OpenAPI description (the handler reads them itself: they repeat, and come in three forms).
+_SPARQL_FIELDS = [
+    {"name": "query", "in": "query", "schema": {"type": "string"}, "description": "The SPARQL query",
+     "example": "SELECT ?campus ?nom WHERE { ?campus a cmq:Campus ; rdfs:label ?nom } LIMIT 10"},
+    {"name": "default-graph-uri", "in": "query", "schema": _GRAPHS, "style": "form", "explode": True,
+     "description": "Graphs whose union is the default graph (default: all the named graphs)"},
+    {"name": "named-graph-uri", "in": "query", "schema": _GRAPHS, "style": "form", "explode": True,
+     "description": "The named graphs GRAPH may reach (default: all)"},
+    {"name": "format", "in": "query", "schema": {"type": "string", "enum": list(FORMAT_NAMES)},
+     "description": "The answer's format, for clients that cannot set Accept"},
+]
+_SPARQL_BODY = {
+    "content": {
+        "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
+            "query": {"type": "string"}, "update": {"type": "string"}, "default-graph-uri": _GRAPHS, "named-graph-uri": _GRAPHS}}},
+        "application/sparql-query": {"schema": {"type": "string"}},
+        "application/sparql-update": {"schema": {"type": "string"}},
+    },
+}
 
 
 def _problem(status: int, message: str, parameter: str | None = None) -> JSONResponse:
@@ -209,6 +232,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     # ------------------------------------------------------------------------------------ REST API
 
+    query_name = PathField(json_schema_extra={"enum": sorted(queries)}, description="The saved query's name")
+
     @app.get("/health", tags=["server"], summary="Whether the server answers, and what it serves")
     async def health() -> dict:
         return {"status": "ok", "version": __version__, "store": str(settings.store), "generation": workers().generation,
@@ -220,7 +245,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/queries/{name}", tags=["saved queries"], summary="One saved query: title, description, parameters, columns, SPARQL",
              responses={404: {"description": "No saved query has that name"}})
-    async def describe_query(request: Request, name: str):
+    async def describe_query(request: Request, name: str = query_name):
         saved = saved_or_none(name)
         if saved is None:
             return _problem(404, f"no saved query named {name!r}")
@@ -239,7 +264,7 @@ def create_app(settings: Settings) -> FastAPI:
             503: {"description": "The query ran past the server's timeout"},
         },
     )
-    async def query_results(request: Request, name: str, format: str = Query("csv", pattern="^(csv|tsv|json)$")):  # noqa: A002
+    async def query_results(request: Request, name: str = query_name, format: str = Query("csv", pattern="^(csv|tsv|json)$")):  # noqa: A002
         saved = saved_or_none(name)
         if saved is None:
             return _problem(404, f"no saved query named {name!r}")
@@ -261,16 +286,14 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/choices/{name}", tags=["saved queries"], summary="The values of a choice list of the graph (régions, académies…)",
              responses={404: {"description": "No such list"}})
-    async def choices(name: str):
+    async def choices(name: str = PathField(json_schema_extra={"enum": list(CHOICE_LISTS)})):
         if name not in CHOICE_LISTS:
             return _problem(404, f"no choice list named {name!r}; lists: {', '.join(CHOICE_LISTS)}")
         return {"name": name, "closed": CHOICE_LISTS[name].closed, "values": await choice_values(name)}
 
     # ------------------------------------------------------------------------------------ SPARQL
 
-    @app.api_route(
-        "/sparql",
-        methods=["GET", "POST"],
+    sparql_doc = dict(
         tags=["SPARQL"],
         summary="SPARQL 1.1 Protocol endpoint (query; update only with the server's token)",
         description="GET with `query`, POST as a form (`query` or `update`) or with the query itself "
@@ -289,12 +312,13 @@ def create_app(settings: Settings) -> FastAPI:
             503: {"description": "The query ran past the server's timeout"},
         },
     )
+
     async def sparql(request: Request):
         try:
             body = await _body(request, settings.max_body) if request.method == "POST" else b""
             parsed = parse_request(request.method, parse_qs(request.url.query, keep_blank_values=True), request.headers.get("content-type"), body)
         except ProtocolError as exc:
-            return PlainTextResponse(str(exc), exc.status)
+            return PlainTextResponse(str(exc), exc.status, headers={"Allow": "GET, POST"} if exc.status == 405 else None)
         if parsed.update is not None:
             return await update(request, parsed.update)
         accept = request.headers.get("accept")
@@ -316,6 +340,12 @@ def create_app(settings: Settings) -> FastAPI:
         if answer.truncated:
             headers[TRUNCATED_HEADER] = str(settings.max_rows)
         return Response(answer.body, media_type=answer.media_type, headers=headers)
+
+    app.add_api_route("/sparql", sparql, methods=["GET"], name="sparql", openapi_extra={"parameters": _SPARQL_FIELDS}, **sparql_doc)
+    app.add_api_route("/sparql", sparql, methods=["POST"], name="sparql_post",
+                      openapi_extra={"parameters": _SPARQL_FIELDS[1:], "requestBody": _SPARQL_BODY}, **sparql_doc)
+    # one route per method, each with its own description; the others reach the handler, which answers 405
+    app.add_api_route("/sparql", sparql, methods=["PUT", "DELETE", "PATCH"], name="sparql_other", include_in_schema=False)
 
     def endpoint_url(request: Request) -> str:
         return settings.public_url.rstrip("/") + "/sparql" if settings.public_url else str(request.url_for("sparql"))
