@@ -201,6 +201,11 @@ class Parameter:
     #: The name of a :data:`CHOICE_LISTS` list, the accepted values themselves, or None.
     choices: str | tuple[str, ...] | None = None
 
+    @property
+    def closed(self) -> bool:
+        """True when only the choices are accepted: values listed here, or a closed list of the graph."""
+        return isinstance(self.choices, tuple) or (self.choices is not None and CHOICE_LISTS[self.choices].closed)
+
     def convert(self, raw: object, query: str) -> Identifier:
         """Return ``raw`` as an RDF term of this parameter's type, or raise :class:`ParameterError`."""
         if isinstance(raw, (URIRef, Literal)):

@@ -13,7 +13,7 @@ end (terminate, wait, kill). Use them with ``from servers import oxigraph_server
   with ``virtuoso-t +foreground +configfile <tmp>/virtuoso.ini``; writes go to
   ``/sparql-graph-crud-auth`` with HTTP digest auth ``dba``/``dba`` (the password of a new database).
 
-A server whose executable is missing makes the tests that use it skip, with the reason; a server that
+A :class:`Server` is a context manager that stops it on leaving. A server whose executable is missing makes the tests that use it skip, with the reason; a server that
 is there but does not start makes them fail, with the tail of its log.
 """
 
@@ -151,6 +151,12 @@ class Server:
     def stop(self) -> None:
         """Terminate the server, wait for it, kill it if it does not stop."""
         _stop(self.process)
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
 
 
 def free_port() -> int:
@@ -308,28 +314,19 @@ def missing(reason: str) -> None:
 @pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory) -> Iterator[Server]:
     """A running Oxigraph server (query ``/query``, Graph Store ``/store``, no auth, union default graph)."""
-    server = start_oxigraph(tmp_path_factory.mktemp("oxigraph-server"))
-    try:
+    with start_oxigraph(tmp_path_factory.mktemp("oxigraph-server")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
 def virtuoso_server(tmp_path_factory) -> Iterator[Server]:
     """A running Virtuoso 7 (query ``/sparql``, Graph Store ``/sparql-graph-crud-auth``, digest dba/dba)."""
-    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso-server"))
-    try:
+    with start_virtuoso(tmp_path_factory.mktemp("virtuoso-server")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
 def cmqgraph_server(built, tmp_path_factory) -> Iterator[Server]:
     """``cmqgraph serve`` on the full default graph (read-only, default limits, 2 worker processes)."""
-    server = start_cmqgraph(built[0], tmp_path_factory.mktemp("cmqgraph-server"))
-    try:
+    with start_cmqgraph(built[0], tmp_path_factory.mktemp("cmqgraph-server")) as server:
         yield server
-    finally:
-        server.stop()

@@ -36,7 +36,7 @@ def select_variables(sparql: str) -> list[str]:
 
 
 def csv_rows(name: str) -> list[dict[str, str]]:
-    with (DATA / name).open(encoding="utf-8", newline="") as handle:
+    with (DATA / name).open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle, delimiter=";"))
 
 
@@ -107,6 +107,14 @@ def test_parameters_on_a_list_offer_its_choices(name):
 def test_choice_lists_hold_the_graph_labels(built, name):
     values = select(CHOICE_LISTS[name].sparql, store=built[0])["value"].tolist()
     assert values and values == sorted(values) and len(values) == len(set(values))
+
+
+@pytest.mark.parametrize(("name", "column"), [("region", "libelleRegion"), ("academie", "libelleAcademie")])
+def test_closed_territory_lists_are_those_of_the_territories_file(built, name, column):
+    """The régions and académies offered are the file's, but for its pseudo-régions 00 (TOM) and 99 (sans objet)."""
+    rows = csv_rows("orion_departements_academies_regions.csv")
+    expected = {r[column] for r in rows if r["codeRegion"] not in ("00", "99")}
+    assert set(select(CHOICE_LISTS[name].sparql, store=built[0])["value"]) == expected
 
 
 def test_closed_lists_are_what_the_queries_compare_with(built):

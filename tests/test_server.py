@@ -167,14 +167,6 @@ def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
 # ------------------------------------------------------------------------------------ fixtures
 
 
-def serving(server):
-    """Yield ``server``, then stop it (the body of a fixture)."""
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture(scope="module")
 def graph(built):
     """The built store, open locally (read-only) once for the module."""
@@ -193,13 +185,15 @@ def capped(built, tmp_path_factory):
     extra = folder / "queries"
     extra.mkdir()
     (extra / "campus_excellence_annee.rq").write_text(YEAR_QUERY, encoding="utf-8")
-    yield from serving(start_cmqgraph(built[0], folder, "--max-rows", "7", "--queries", str(extra), "--public-url", "https://example.org/cmq/"))
+    with start_cmqgraph(built[0], folder, "--max-rows", "7", "--queries", str(extra), "--public-url", "https://example.org/cmq/") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def hasty(built, tmp_path_factory):
     """A server whose queries may run 1 s."""
-    yield from serving(start_cmqgraph(built[0], tmp_path_factory.mktemp("hasty"), "--timeout", "1"))
+    with start_cmqgraph(built[0], tmp_path_factory.mktemp("hasty"), "--timeout", "1") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +202,8 @@ def writable(built, tmp_path_factory):
     folder = tmp_path_factory.mktemp("writable")
     store = folder / "store"
     shutil.copytree(built[0], store)
-    yield from serving(start_cmqgraph(store, folder, env={"CMQGRAPH_UPDATE_TOKEN": TOKEN}))
+    with start_cmqgraph(store, folder, env={"CMQGRAPH_UPDATE_TOKEN": TOKEN}) as running:
+        yield running
 
 
 # ------------------------------------------------------------------------------------ 1. SPARQL 1.1 Protocol
@@ -701,16 +696,13 @@ def test_a_rebuild_with_a_newer_file_is_served_without_a_restart(built, tmp_path
     lines = (cmqgraph.builder.default_data_dir() / "cmq_campus_list.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     (newer / "cmq_campus_list.csv").write_text("".join(lines[:-1]), encoding="utf-8")
     in_cmq_graph = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/cmqgraph/graph/cmq> { ?s ?p ?o } }"
-    rebuilt = start_cmqgraph(store, tmp_path)
-    try:
+    with start_cmqgraph(store, tmp_path) as rebuilt:
         before = remote_count(rebuilt, in_cmq_graph)
         generation = api(rebuilt, "/health").json()["generation"]
         cmqgraph.build(store=store, data_dir=newer, with_defaults=True)
         after = remote_count(rebuilt, in_cmq_graph)
         assert after == local_count(in_cmq_graph, cmqgraph.open_graph(store)) < before
         assert api(rebuilt, "/health").json()["generation"] > generation
-    finally:
-        rebuilt.stop()
 
 
 # ------------------------------------------------------------------------------------ 5. clients
@@ -938,11 +930,8 @@ def test_serve_with_a_malformed_saved_query_exits_5_naming_the_file(built, tmp_p
 
 
 def test_serving_beyond_this_machine_warns(built, tmp_path, server):
-    wide = start_cmqgraph(built[0], tmp_path, "--host", "0.0.0.0")
-    try:
+    with start_cmqgraph(built[0], tmp_path, "--host", "0.0.0.0") as wide:
         assert remote_count(wide, "SELECT (COUNT(*) AS ?n) WHERE { ?c a cmq:Campus }") > 0
-    finally:
-        wide.stop()
     log = " ".join(wide.log.read_text().split())
     assert "warning: listening on 0.0.0.0" in log
     assert "listening on" not in server.log.read_text()

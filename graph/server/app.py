@@ -51,6 +51,8 @@ TRUNCATED_HEADER = "X-Cmqgraph-Truncated"
 #: Response header with the number of rows (or triples) in the answer.
 ROWS_HEADER = "X-Cmqgraph-Rows"
 _VIEW_CACHE = 16
+#: Filter of the network view → the choice list that offers its values.
+_VIEW_LISTS = {"region": "region", "academie": "academie", "campus": "campus", "cluster": "pole", "project": "projet"}
 #: The site's icon: a star, the campus shape of the network views, in their campus colour.
 _ICON = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 20 20"><path fill="#d62728" '
          b'd="M10 1l2.6 5.9 6.4.6-4.8 4.3 1.4 6.3L10 14.8 4.4 18.1l1.4-6.3L1 7.5l6.4-.6z"/></svg>')
@@ -141,8 +143,7 @@ def _parameter_info(param: Parameter) -> dict:
     return {
         "name": param.name, "type": param.type, "required": param.required, "default": param.default,
         "example": param.example, "description": dict(param.description),
-        "choices": list(choices) if isinstance(choices, tuple) else choices,
-        "closed": isinstance(choices, tuple) or (isinstance(choices, str) and CHOICE_LISTS[choices].closed),
+        "choices": list(choices) if isinstance(choices, tuple) else choices, "closed": param.closed,
     }
 
 
@@ -156,16 +157,18 @@ def create_app(settings: Settings) -> FastAPI:
     >>> import uvicorn; uvicorn.run(app, host="127.0.0.1", port=8000)  # doctest: +SKIP
     """
     queries = load_queries(settings.query_folders)
+    by_title = sorted(queries.values(), key=lambda q: q.title["fr"].casefold())
     templates = Jinja2Templates(env=Environment(loader=PackageLoader("cmqgraph.server", "templates"), autoescape=select_autoescape()))
-    state: dict = {"choices": {}, "views": OrderedDict()}
+    #: Answers kept while the graph stays the same (the generation they were made for).
+    cache: dict = {"generation": None, "choices": {}, "views": OrderedDict()}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        state["workers"] = Workers(settings.store, settings.processes, writable=bool(settings.update_token))
+        cache["workers"] = Workers(settings.store, settings.processes, writable=bool(settings.update_token))
         try:
             yield
         finally:
-            state["workers"].close()
+            cache["workers"].close()
 
     app = FastAPI(
         title="cmqgraph",
@@ -180,20 +183,23 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["Content-Type", "Accept"])
 
     def workers() -> Workers:
-        return state["workers"]
+        return cache["workers"]
 
     def page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
         context.update(request=request, version=__version__, nav=name)
         return templates.TemplateResponse(request, f"{name}.html", context, status_code=status)
 
-    def saved_or_none(name: str) -> SavedQuery | None:
-        return queries.get(name)
+    def fresh(kind: str) -> dict:
+        """The cache of ``kind``, emptied first when the graph changed (an update, a rebuild)."""
+        if cache["generation"] != workers().generation:
+            cache.update(generation=workers().generation, choices={}, views=OrderedDict())
+        return cache[kind]
 
     async def choice_values(name: str) -> list[str]:
-        key = (workers().generation, name)
-        if key not in state["choices"]:
-            state["choices"][key] = await workers().read(settings.timeout, choices_job, name)
-        return state["choices"][key]
+        choices = fresh("choices")
+        if name not in choices:
+            choices[name] = await workers().read(settings.timeout, choices_job, name)
+        return choices[name]
 
     async def form_choices(saved: SavedQuery) -> dict[str, list[str]]:
         return {
@@ -206,9 +212,13 @@ def create_app(settings: Settings) -> FastAPI:
         saved.bind(values)
         for param in saved.parameters:
             raw = values.get(param.name)
-            if raw and isinstance(param.choices, str) and CHOICE_LISTS[param.choices].closed:
+            if raw and isinstance(param.choices, str) and param.closed:
                 param.check_choice(raw, await choice_values(param.choices), saved.name)
         return await workers().read(settings.timeout, saved_job, saved, dict(values), settings.max_rows)
+
+    def count_headers(rows: int, truncated: bool) -> dict[str, str]:
+        """The headers that give an answer's row count and, when it was cut, the cap."""
+        return {ROWS_HEADER: str(rows), **({TRUNCATED_HEADER: str(settings.max_rows)} if truncated else {})}
 
     def links(request: Request, saved: SavedQuery, values: Mapping[str, str]) -> dict[str, str | None]:
         given = {k: v for k, v in values.items() if v}
@@ -241,12 +251,12 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/queries", tags=["saved queries"], summary="The saved queries, with their parameters")
     async def list_queries(request: Request) -> list[dict]:
-        return [query_info(request, q) for q in sorted(queries.values(), key=lambda q: q.title["fr"].casefold())]
+        return [query_info(request, q) for q in by_title]
 
     @app.get("/api/queries/{name}", tags=["saved queries"], summary="One saved query: title, description, parameters, columns, SPARQL",
              responses={404: {"description": "No saved query has that name"}})
     async def describe_query(request: Request, name: str = query_name):
-        saved = saved_or_none(name)
+        saved = queries.get(name)
         if saved is None:
             return _problem(404, f"no saved query named {name!r}")
         return {**query_info(request, saved), "sparql": saved.sparql}
@@ -265,7 +275,7 @@ def create_app(settings: Settings) -> FastAPI:
         },
     )
     async def query_results(request: Request, name: str = query_name, format: str = Query("csv", pattern="^(csv|tsv|json)$")):  # noqa: A002
-        saved = saved_or_none(name)
+        saved = queries.get(name)
         if saved is None:
             return _problem(404, f"no saved query named {name!r}")
         fields = parse_qs(request.url.query, keep_blank_values=True)
@@ -279,9 +289,7 @@ def create_app(settings: Settings) -> FastAPI:
             return _problem(422, str(exc), exc.parameter)
         except QueryTimeout as exc:
             return _problem(503, str(exc))
-        headers = {ROWS_HEADER: str(len(frame)), "Content-Disposition": f'attachment; filename="{saved.name}.{format}"'}
-        if truncated:
-            headers[TRUNCATED_HEADER] = str(settings.max_rows)
+        headers = {**count_headers(len(frame), truncated), "Content-Disposition": f'attachment; filename="{saved.name}.{format}"'}
         return Response(format_frame(frame, format).encode("utf-8"), media_type=_TABLE_MEDIA[format], headers=headers)
 
     @app.get("/api/choices/{name}", tags=["saved queries"], summary="The values of a choice list of the graph (régions, académies…)",
@@ -336,9 +344,7 @@ def create_app(settings: Settings) -> FastAPI:
             return PlainTextResponse(str(exc), 503)
         except QueryError as exc:
             return PlainTextResponse(str(exc), 400)
-        headers = {ROWS_HEADER: str(answer.rows), "Vary": "Accept"}
-        if answer.truncated:
-            headers[TRUNCATED_HEADER] = str(settings.max_rows)
+        headers = {**count_headers(answer.rows, answer.truncated), "Vary": "Accept"}
         return Response(answer.body, media_type=answer.media_type, headers=headers)
 
     app.add_api_route("/sparql", sparql, methods=["GET"], name="sparql", openapi_extra={"parameters": _SPARQL_FIELDS}, **sparql_doc)
@@ -376,8 +382,6 @@ def create_app(settings: Settings) -> FastAPI:
             return PlainTextResponse(str(exc), 503)
         except QueryError as exc:
             return PlainTextResponse(str(exc), 400)
-        state["choices"].clear()
-        state["views"].clear()
         return Response(status_code=204)
 
     # ------------------------------------------------------------------------------------ pages
@@ -393,19 +397,18 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/queries", include_in_schema=False)
     async def queries_page(request: Request):
-        ordered = sorted(queries.values(), key=lambda q: q.title["fr"].casefold())
-        return page(request, "queries", queries=ordered)
+        return page(request, "queries", queries=by_title)
 
     @app.get("/queries/{name}", include_in_schema=False)
     async def query_page(request: Request, name: str):
-        saved = saved_or_none(name)
+        saved = queries.get(name)
         if saved is None:
             return page(request, "error", 404, title="Requête inconnue / Unknown query",
                         message=f"Aucune requête enregistrée ne s'appelle « {name} ». / No saved query is named {name!r}.")
         values = {k: v for k, v in request.query_params.items() if k != "run"}
         context: dict = {"saved": saved, "values": values, "choices": await form_choices(saved), "error": None, "frame": None,
                          "truncated": False, "sparql": saved.sparql, "links": None, "page_rows": settings.page_rows,
-                         "max_rows": settings.max_rows, "closed": {p.name: _parameter_info(p)["closed"] for p in saved.parameters}}
+                         "max_rows": settings.max_rows}
         status = 200
         if "run" in request.query_params:
             try:
@@ -421,21 +424,25 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/view", include_in_schema=False)
     async def view_page(request: Request, all: bool = False, max_nodes: int = DEFAULT_MAX_NODES):  # noqa: A002
         filters = {k: v for k, v in request.query_params.items() if k in VIEW_FILTERS and v}
-        form = {"region": await choice_values("region"), "academie": await choice_values("academie"),
-                "campus": await choice_values("campus"), "cluster": await choice_values("pole"), "project": await choice_values("projet")}
+
+        async def form(status: int = 200, error: str | None = None) -> HTMLResponse:
+            lists = {f: await choice_values(name) for f, name in _VIEW_LISTS.items()}
+            closed = {f: CHOICE_LISTS[name].closed for f, name in _VIEW_LISTS.items()}
+            return page(request, "view_form", status, form=lists, closed=closed, values=filters, error=error, style=STYLE)
+
         if not filters and not all:
-            return page(request, "view_form", form=form, values={}, error=None, style=STYLE)
-        key = (workers().generation, tuple(sorted(filters.items())), max_nodes)
-        views = state["views"]
+            return await form()
+        key = (tuple(sorted(filters.items())), max_nodes)
+        views = fresh("views")
         if key not in views:
             try:
                 site = [(str(request.url_for("home")), "cmqgraph"), (str(request.url_for("view_page")), "Autre vue / Other view"),
                         (str(request.url_for("queries_page")), "Requêtes / Queries")]
                 views[key] = await workers().read(settings.timeout, view_job, filters, max_nodes, site)
             except FilterError as exc:
-                return page(request, "view_form", 422, form=form, values=filters, error=str(exc), style=STYLE)
+                return await form(422, str(exc))
             except QueryTimeout as exc:
-                return page(request, "view_form", 503, form=form, values=filters, error=str(exc), style=STYLE)
+                return await form(503, str(exc))
             while len(views) > _VIEW_CACHE:
                 views.popitem(last=False)
         views.move_to_end(key)

@@ -34,6 +34,7 @@ from pathlib import Path
 import pandas as pd
 import pyoxigraph as ox
 import rdflib
+from rdflib.namespace import XSD
 from pebble import ProcessPool
 
 from ..engine import run_query
@@ -60,6 +61,9 @@ GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
     "application/n-triples": ox.RdfFormat.N_TRIPLES,
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
 }
+
+
+_XSD_STRING = str(XSD.string)
 
 
 class QueryTimeout(CmqGraphError):
@@ -98,7 +102,6 @@ def _store(generation: int) -> ox.Store:
     if _worker["generation"] != generation:
         _worker["store"] = ox.Store.read_only(_worker["path"])
         _worker["graph"] = open_graph(_worker["store"])
-        _worker["choices"] = {}
         _worker["generation"] = generation
     return _worker["store"]
 
@@ -119,7 +122,7 @@ def _json_term(term) -> dict:
     value = {"type": "literal", "value": term.value}
     if term.language:
         value["xml:lang"] = term.language
-    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+    elif term.datatype.value != _XSD_STRING:
         value["datatype"] = term.datatype.value
     return value
 
@@ -195,12 +198,8 @@ def saved_job(generation: int, saved: SavedQuery, params: dict[str, str], max_ro
 
 def choices_job(generation: int, name: str) -> list[str]:
     """Return the values of the choice list ``name`` (:data:`cmqgraph.saved_queries.CHOICE_LISTS`)."""
-    store = _store(generation)
-    cache = _worker["choices"]
-    if name not in cache:
-        solutions = store.query(CHOICE_LISTS[name].sparql, prefixes=PREFIXES, use_default_graph_as_union=True)
-        cache[name] = [row["value"].value for row in solutions]
-    return cache[name]
+    solutions = _store(generation).query(CHOICE_LISTS[name].sparql, prefixes=PREFIXES, use_default_graph_as_union=True)
+    return [row["value"].value for row in solutions]
 
 
 def view_job(generation: int, filters: dict[str, str], max_nodes: int, links: list[tuple[str, str]]) -> str:
@@ -236,7 +235,7 @@ class Workers:
 
     def __init__(self, store: str | os.PathLike, processes: int, writable: bool = False):
         self.store = str(Path(store))
-        self.generation = 0
+        self._generation = 0
         context = multiprocessing.get_context("spawn")
         self._readers = ProcessPool(max_workers=max(1, processes), initializer=_start_worker, initargs=(self.store,), context=context)
         self._writer = ProcessPool(max_workers=1, initializer=_start_worker, initargs=(self.store,), context=context) if writable else None
@@ -258,7 +257,6 @@ class Workers:
 
         A read waits while an update runs, and follows a rebuild of the store.
         """
-        self._follow_rebuild()
         async with self._gate:
             self._reading += 1
             self._no_reads.clear()
@@ -269,11 +267,14 @@ class Workers:
             if not self._reading:
                 self._no_reads.set()
 
-    def _follow_rebuild(self) -> None:
+    @property
+    def generation(self) -> int:
+        """What the readers must have open: it goes up after each update, and when a rebuild swapped the store folder."""
         folder = _identity(self.store)
         if folder is not None and folder != self._folder:
             self._folder = folder
-            self.generation += 1
+            self._generation += 1
+        return self._generation
 
     async def update(self, timeout: float, text: str) -> None:
         """Run a SPARQL Update in the writer, alone: after the reads under way, before the next ones, which see it."""
@@ -284,7 +285,7 @@ class Workers:
             try:
                 await self._run(self._writer, timeout, update_job, text)
             finally:
-                self.generation += 1  # the writer had the store open: the readers reopen it, whatever came of the update
+                self._generation += 1  # the writer had the store open: the readers reopen it, whatever came of the update
 
     def close(self) -> None:
         """Stop every worker process."""
