@@ -193,22 +193,18 @@ def server_load(store: str, runs: int, seconds: float, levels: list[int], proces
 
     reports: dict[str, list[dict]] = {"baseline": [], **{str(level): [] for level in levels}}
     load_average = os.getloadavg()[0]  # what else runs on the machine
-    with tempfile.TemporaryDirectory() as tmp:
-        server = start_cmqgraph(Path(store), Path(tmp), "--processes", str(processes))
-        try:
-            load_run("--base", server.base, "--seconds", "2", "--concurrency", str(max(levels)))  # warm-up, not counted
-            for _ in range(runs):  # interleaved, so that the machine's noise falls on every series alike
-                reports["baseline"].append(load_run("--baseline", "--store", store, "--seconds", str(seconds)))
-                print("server baseline", f"{reports['baseline'][-1]['requests_per_s']:.1f}/s", file=sys.stderr)
-                for level in levels:
-                    cpu = tree_cpu(server.process.pid)
-                    report = load_run("--base", server.base, "--store", store, "--seconds", str(seconds), "--concurrency", str(level))
-                    report["server_cpu_s"] = tree_cpu(server.process.pid) - cpu  # the checks before the timed phase included
-                    reports[str(level)].append(report)
-                    print(f"server concurrency {level}", f"{report['requests_per_s']:.1f}/s", f"errors {report['errors']}",
-                          f"wrong {report['wrong']}", file=sys.stderr)
-        finally:
-            server.stop()
+    with tempfile.TemporaryDirectory() as tmp, start_cmqgraph(Path(store), Path(tmp), "--processes", str(processes)) as server:
+        load_run("--base", server.base, "--seconds", "2", "--concurrency", str(max(levels)))  # warm-up, not counted
+        for _ in range(runs):  # interleaved, so that the machine's noise falls on every series alike
+            reports["baseline"].append(load_run("--baseline", "--store", store, "--seconds", str(seconds)))
+            print("server baseline", f"{reports['baseline'][-1]['requests_per_s']:.1f}/s", file=sys.stderr)
+            for level in levels:
+                cpu = tree_cpu(server.process.pid)
+                report = load_run("--base", server.base, "--store", store, "--seconds", str(seconds), "--concurrency", str(level))
+                report["server_cpu_s"] = tree_cpu(server.process.pid) - cpu  # the checks before the timed phase included
+                reports[str(level)].append(report)
+                print(f"server concurrency {level}", f"{report['requests_per_s']:.1f}/s", f"errors {report['errors']}",
+                      f"wrong {report['wrong']}", file=sys.stderr)
     return {"runs": reports, "processes": processes, "seconds": seconds, "levels": levels, "repeats": runs, "load_average": load_average}
 
 

@@ -71,13 +71,13 @@ from urllib.parse import urlencode
 
 import httpx
 
+from cmqgraph.server.app import ROWS_HEADER, TRUNCATED_HEADER, Settings
+
 __all__ = ["Request", "MIX", "KINDS", "Oracle", "Checker", "Run", "run_load", "run_baseline", "main"]
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-ROWS_HEADER = "x-cmqgraph-rows"
-TRUNCATED_HEADER = "x-cmqgraph-truncated"
-#: Rows a saved-query page shows (``Settings.page_rows``; the server does not publish it).
-PAGE_ROWS = 1000
+#: Rows a saved-query page shows by default (the server does not publish it).
+PAGE_ROWS = Settings.page_rows
 #: How many problems the report describes.
 MAX_PROBLEMS = 10
 #: Distinct bodies remembered per request of the mix (found correct or wrong).
