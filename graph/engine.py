@@ -31,6 +31,7 @@ from . import __version__
 from .errors import CmqGraphError
 from .iris import PREFIXES
 from .saved_queries import QueryError, SavedQuery, blank_comments, get_query
+from .spreadsheet import DIALECTS, frame_text
 from .store import open_graph
 
 __all__ = ["EndpointError", "USER_AGENT", "TABLE_FORMATS", "format_frame", "prefixed", "select", "construct", "query_form", "run_query", "to_python"]
@@ -72,12 +73,16 @@ def to_python(term: Identifier | None) -> object:
     return str(term)
 
 
-#: The text formats of a result table (``cmqgraph query run --format``, the server's downloads).
-TABLE_FORMATS = ("csv", "tsv", "json")
+#: The text formats of a result table (``cmqgraph query run --format``, the server's downloads): the CSV
+#: dialects of :data:`cmqgraph.spreadsheet.DIALECTS` (``csv``, ``csv-fr`` for a French spreadsheet, ``tsv``) and JSON.
+TABLE_FORMATS = (*DIALECTS, "json")
 
 
 def format_frame(frame: pd.DataFrame, fmt: str) -> str:
-    """Return ``frame`` as CSV, TSV or JSON (a list of records) text.
+    """Return ``frame`` as CSV (``csv``, ``csv-fr``), TSV or JSON (a list of records) text.
+
+    CSV and TSV cells that a spreadsheet would read as a formula are neutralised
+    (:func:`cmqgraph.spreadsheet.neutralise`); JSON keeps every value exact.
 
     >>> print(format_frame(pd.DataFrame({"uai": ["0250058C"], "n": [3]}), "csv"), end="")
     uai,n
@@ -87,7 +92,7 @@ def format_frame(frame: pd.DataFrame, fmt: str) -> str:
         return frame.to_json(orient="records", force_ascii=False, indent=1, default_handler=str)
     if fmt not in TABLE_FORMATS:
         raise ValueError(f"format must be one of {', '.join(TABLE_FORMATS)}, not {fmt!r}")
-    return frame.to_csv(index=False, sep="\t" if fmt == "tsv" else ",", lineterminator="\n")
+    return frame_text(frame, fmt)
 
 
 def _frame(columns: list[str], rows: list[list[Identifier | None]]) -> pd.DataFrame:

@@ -60,7 +60,9 @@ import pandas as pd
 from networkx.algorithms import bipartite
 
 from .engine import select
+from .export import atomic_file
 from .saved_queries import QueryError
+from .spreadsheet import frame_text
 
 __all__ = [
     "ACTOR_KINDS",
@@ -649,13 +651,14 @@ def metrics(G: nx.Graph, seed: int = 42) -> dict[str, pd.DataFrame]:
 
 
 def write_csv(frames: dict[str, pd.DataFrame], folder: str | os.PathLike) -> list[Path]:
-    """Write each frame as ``folder/{name}.csv`` (UTF-8, comma); return the paths."""
+    """Write each frame as ``folder/{name}.csv`` (UTF-8, comma, formulas neutralised); return the paths."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, frame in frames.items():
         path = folder / f"{name}.csv"
-        frame.to_csv(path, index=False)
+        with atomic_file(path) as f:
+            f.write(frame_text(frame).encode("utf-8"))
         paths.append(path)
     return paths
 

@@ -8,8 +8,6 @@ values for one entity (a school named differently by two sources) gives its smal
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .iris import PREFIXES
+from .spreadsheet import rows_text
 
 __all__ = ["Table", "TABLES", "entity_query", "table_rows", "write_tables", "datapackage", "source_descriptions"]
 
@@ -383,12 +382,8 @@ def count(store: ox.Store, table: Table) -> int:
 
 
 def csv_bytes(table: Table, rows: list[list[str]]) -> bytes:
-    """Return the CSV text of ``rows`` (header first, ``\\n`` line ends, minimal quoting), UTF-8."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([name for name, _, _ in table.fields])
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    """Return the CSV text of ``rows`` (header first, ``\\n`` line ends, minimal quoting, formulas neutralised), UTF-8."""
+    return rows_text([name for name, _, _ in table.fields], rows).encode("utf-8")
 
 
 def source_descriptions(store: ox.Store) -> list[dict]:
