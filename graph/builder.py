@@ -3,18 +3,26 @@
 :func:`build` is also ``cmqgraph.build``.
 
 The new store is written beside the old one and swapped in only when the build succeeded, so a
-build that fails halfway leaves the previous graph intact.
+build that fails halfway leaves the previous graph intact. Before anything is written, the build
+checks that it may replace the store folder (:func:`cmqgraph.store.check_replaceable`: never a
+folder of the user's) and the structure of every input file (a broken file fails in a second);
+before the swap, it compares the new graph with the one it replaces (:mod:`cmqgraph.census`) and
+stops if a kind of entity lost a large share of its instances.
 """
 
 from __future__ import annotations
 
+import difflib
+import errno
 import hashlib
 import io
+import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.resources import files
 from pathlib import Path
 from typing import Protocol
@@ -24,17 +32,22 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS, XSD
 
 from . import __version__, iris
-from .errors import RowIssue, SourceFileError, StoreError
+from .census import Census, census, shrinkage
+from .errors import RowIssue, ShrinkError, SourceFileError, StoreError
 from .iris import CMQ, SPDX
 from .sources import BuildContext, Source, all_sources
-from .store import resolve_store_path
+from .store import STORE_MARKER, check_replaceable, open_store, resolve_store_path, store_kind
 
 __all__ = [
     "BuildProgress",
+    "InputFiles",
     "SourceReport",
     "BuildReport",
     "default_data_dir",
+    "locate_files",
     "data_files",
+    "check_inputs",
+    "clear_leftovers",
     "run_sources",
     "build",
 ]
@@ -52,9 +65,31 @@ class BuildProgress(Protocol):
     def source_finished(self, report: SourceReport) -> None: ...
 
 
+@dataclass(frozen=True)
+class InputFiles:
+    """The files a build reads, and where each comes from.
+
+    Attributes
+    ----------
+    folder : Path or None
+        The user's data folder (None: the shipped data only).
+    paths : dict
+        File name → the path read.
+    shipped : frozenset of str
+        The names read from the shipped copy.
+    unknown : tuple of (str, str or None)
+        Entries of ``folder`` that no source reads, each with the closest expected name (or None).
+    """
+
+    folder: Path | None
+    paths: dict[str, Path]
+    shipped: frozenset[str]
+    unknown: tuple[tuple[str, str | None], ...] = ()
+
+
 @dataclass
 class SourceReport:
-    """What one source produced."""
+    """What one source produced, with the rows its previous build read (None when there was none)."""
 
     name: str
     title: str
@@ -63,6 +98,8 @@ class SourceReport:
     triples: int
     issues: list[RowIssue]
     seconds: float
+    shipped: frozenset[str] = frozenset()
+    previous_rows: int | None = None
 
     @property
     def skipped(self) -> int:
@@ -72,11 +109,20 @@ class SourceReport:
 
 @dataclass
 class BuildReport:
-    """What a build produced: the store, one report per source, and the time it took."""
+    """What a build produced: the store, one report per source, the input files, and what it cleaned up.
+
+    ``previous`` is the census of the graph replaced (None when there was none, or it could not be
+    read: ``previous_note`` says why); ``removed`` lists the leftover folders of killed builds removed
+    or restored.
+    """
 
     store: Path
     sources: list[SourceReport] = field(default_factory=list)
     seconds: float = 0.0
+    inputs: InputFiles | None = None
+    previous: Census | None = None
+    previous_note: str = ""
+    removed: list[Path] = field(default_factory=list)
 
     @property
     def issues(self) -> list[RowIssue]:
@@ -92,29 +138,136 @@ def default_data_dir() -> Path:
     return Path(str(files("cmqgraph.data")))
 
 
-def data_files(data_dir: Path | None = None, with_defaults: bool = False) -> dict[str, Path]:
-    """Map every file the sources read to its path.
+def _expected_names() -> list[str]:
+    return [spec.name for source in all_sources() for spec in source.files]
 
-    Parameters
-    ----------
-    data_dir : Path, optional
-        A folder of files in the shipped formats. Default: the shipped data.
-    with_defaults : bool
-        Take the shipped copy of any file missing from ``data_dir`` (otherwise a missing file is an error
-        when its source runs).
+
+def _unreadable(path: Path) -> str | None:
+    """Say why the entry ``path`` (which exists, or is a link) cannot be read as a file; None if it can."""
+    if path.is_symlink() and not path.exists():
+        try:
+            path.stat()
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return "is a link loop"
+        return f"is a broken link (to {os.readlink(path)})"
+    if path.is_dir():
+        return "is a folder, not a file"
+    if not path.is_file():
+        return "is not a regular file"
+    try:
+        path.open("rb").close()
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    return None
+
+
+def _closest(name: str, expected: list[str]) -> str | None:
+    lowered = {e.lower(): e for e in expected}
+    match = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[match[0]] if match else None
+
+
+def locate_files(data_dir: str | os.PathLike | None = None, with_defaults: bool = False) -> InputFiles:
+    """Find every file the sources read: in ``data_dir``, or the shipped copy (all of them, or with ``with_defaults`` those missing).
+
+    Raises
+    ------
+    SourceFileError
+        ``data_dir`` is not a folder; an entry of it has an expected name but cannot be read (a
+        folder, a broken link, a link loop, no permission); or, without ``with_defaults``, a file is
+        missing (the message names the first, how many more, and a file of the folder whose name is close).
+
+    Examples
+    --------
+    >>> inputs = locate_files()
+    >>> inputs.folder is None and len(inputs.shipped) == len(inputs.paths)
+    True
     """
-    shipped = default_data_dir()
-    folder = Path(data_dir) if data_dir else shipped
+    shipped_dir = default_data_dir()
+    expected = _expected_names()
+    if data_dir is None:
+        return InputFiles(None, {name: shipped_dir / name for name in expected}, frozenset(expected))
+    folder = Path(data_dir)
     if not folder.is_dir():
         raise SourceFileError(folder, "data folder not found")
-    mapping = {}
+    paths: dict[str, Path] = {}
+    missing = []
+    for name in expected:
+        path = folder / name
+        if path.exists() or path.is_symlink():
+            problem = _unreadable(path)
+            if problem:
+                raise SourceFileError(path, f"{problem}: the build cannot read it (remove it to use the shipped copy)" if with_defaults else problem)
+            paths[name] = path
+        elif with_defaults:
+            paths[name] = shipped_dir / name
+        else:
+            missing.append(name)
+    known = set(expected)
+    unknown = tuple(
+        (entry.name, _closest(entry.name, expected))
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name)
+        if entry.name not in known and not entry.name.startswith(".")
+    )
+    if missing:
+        near = [entry for entry, suggestion in unknown if suggestion == missing[0]]
+        more = f" (and {len(missing) - 1} more: {', '.join(missing[1:4])}{'…' if len(missing) > 4 else ''})" if len(missing) > 1 else ""
+        hint = f"; the folder has {near[0]!r}: rename it" if near else "; --with-defaults takes the shipped copy of each missing file"
+        raise SourceFileError(folder / missing[0], f"file not found{more}{hint}")
+    shipped = frozenset(name for name, path in paths.items() if path.parent.resolve() == shipped_dir.resolve())
+    return InputFiles(folder, paths, shipped, unknown)
+
+
+def data_files(data_dir: Path | None = None, with_defaults: bool = False) -> dict[str, Path]:
+    """Map every file the sources read to its path (see :func:`locate_files`)."""
+    return locate_files(data_dir, with_defaults).paths
+
+
+def check_inputs(inputs: InputFiles) -> None:
+    """Check the structure of every input file (encoding, header, quotes, cell sizes) before any source runs.
+
+    Raises
+    ------
+    SourceFileError
+        The first broken file, with its line and value.
+    """
+    ctx = BuildContext(files=inputs.paths)
     for source in all_sources():
         for spec in source.files:
-            path = folder / spec.name
-            if not path.is_file() and with_defaults:
-                path = shipped / spec.name
-            mapping[spec.name] = path
-    return mapping
+            ctx.check(spec)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clear_leftovers(target: Path) -> list[Path]:
+    """Remove the staging folders that killed builds left beside ``target``, and put back a store they had moved aside.
+
+    Only folders named ``.{store}.building-PID`` or ``.{store}.old-PID`` whose process is gone, and
+    that hold nothing but store files, are touched. Returns the folders removed or restored.
+    """
+    if not target.parent.is_dir():
+        return []
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.(building|old)-(\d+)")
+    done = []
+    for path in sorted(target.parent.iterdir()):
+        match = pattern.fullmatch(path.name)
+        if not match or _alive(int(match[2])) or store_kind(path) not in ("empty", "cmqgraph", "oxigraph"):
+            continue
+        if match[1] == "old" and store_kind(target) == "missing":
+            path.rename(target)
+        else:
+            shutil.rmtree(path)
+        done.append(path)
+    return done
 
 
 def run_sources(ctx: BuildContext, progress: BuildProgress | None = None) -> Iterator[Source]:
@@ -144,7 +297,7 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _describe(report: SourceReport, source: type[Source], shipped: Path) -> Iterator[tuple]:
+def _describe(report: SourceReport, source: type[Source]) -> Iterator[tuple]:
     node = iris.source_dataset(report.name)
     graph = iris.source_graph(report.name)
     yield node, RDF.type, CMQ.SourceDataset
@@ -168,7 +321,7 @@ def _describe(report: SourceReport, source: type[Source], shipped: Path) -> Iter
         yield node, PROV.wasDerivedFrom, file_node
         yield file_node, RDF.type, PROV.Entity
         yield file_node, CMQ.sourceFile, Literal(name)
-        yield file_node, CMQ.shippedCopy, Literal(path.parent.resolve() == shipped.resolve())
+        yield file_node, CMQ.shippedCopy, Literal(name in report.shipped)
         checksum = URIRef(f"{file_node}/sha256")
         yield file_node, SPDX.checksum, checksum
         yield checksum, RDF.type, SPDX.Checksum
@@ -187,24 +340,39 @@ def _build_activity() -> Iterator[tuple]:
         yield activity, PROV.endedAtTime, Literal(stamp, datatype=XSD.dateTime)
 
 
+def _previous(target: Path) -> tuple[Census | None, str]:
+    """Return the census of the store at ``target`` (None when there is none), and why it was not read."""
+    if store_kind(target) not in ("cmqgraph", "oxigraph"):
+        return None, ""
+    try:
+        return census(open_store(target)), ""
+    except (StoreError, OSError, RuntimeError) as exc:
+        return None, f"the previous graph could not be read, so it was not compared: {exc}"
+
+
 def build(
     store: str | os.PathLike | None = None,
     data_dir: str | os.PathLike | None = None,
     with_defaults: bool = False,
     progress: BuildProgress | None = None,
+    accept_shrink: bool = False,
 ) -> BuildReport:
     """Build the graph from the data files into the store at ``store``.
 
     Parameters
     ----------
     store : path, optional
-        Where the graph goes (see :func:`cmqgraph.store.resolve_store_path`).
+        Where the graph goes (see :func:`cmqgraph.store.resolve_store_path`): a new or empty folder, or
+        a store an earlier build made. Any other folder is refused.
     data_dir : path, optional
         A folder of source files in the shipped formats (default: the shipped real data).
     with_defaults : bool
         Take the shipped copy of any file missing from ``data_dir``.
     progress : BuildProgress, optional
         Receives progress events.
+    accept_shrink : bool
+        Replace the previous graph even when a kind of entity lost more than
+        :data:`cmqgraph.census.MAX_LOSS` of its instances.
 
     Returns
     -------
@@ -213,51 +381,78 @@ def build(
     Raises
     ------
     SourceFileError
-        A file is missing or unreadable; the previous store is left as it was.
+        A file is missing, unreadable or broken; nothing was built.
+    StoreError
+        The store folder is not a store, overlaps the data folder, or cannot be written (full disk,
+        read-only folder); the previous store is left as it was.
+    ShrinkError
+        The new graph lost a large share of an entity kind; the previous store is left as it was.
     """
     started = time.perf_counter()
-    target = resolve_store_path(store)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    inputs = locate_files(data_dir, with_defaults)
+    target = check_replaceable(resolve_store_path(store), [d for d in (inputs.folder, default_data_dir()) if d is not None])
+    check_inputs(inputs)
+    report = BuildReport(store=target, inputs=inputs, removed=clear_leftovers(target))
+    report.previous, report.previous_note = _previous(target)
     staging = target.parent / f".{target.name}.building-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    report = BuildReport(store=target)
-    shipped = default_data_dir()
-    ctx = BuildContext(files=data_files(Path(data_dir) if data_dir else None, with_defaults))
+    ctx = BuildContext(files=inputs.paths)
     ctx.on_row = progress.row_read if progress else None
     try:
-        ox_store = ox.Store(str(staging))
-        meta: list[tuple] = list(_build_activity())
-        for source in run_sources(ctx, progress):
-            source_cls = type(source)
-            t0 = time.perf_counter()
-            issues_before = len(ctx.issues)
-            payload, count = _nquads(source.triples(), source.graph)
-            ox_store.bulk_load(payload, ox.RdfFormat.N_QUADS)
-            used = {spec.name: ctx.files[spec.name] for spec in source_cls.files}
-            source_report = SourceReport(
-                name=source_cls.name,
-                title=source_cls.title,
-                files=used,
-                rows=sum(ctx.rows_read.get(name, 0) for name in used),
-                triples=count,
-                issues=ctx.issues[issues_before:],
-                seconds=time.perf_counter() - t0,
-            )
-            report.sources.append(source_report)
-            meta.extend(_describe(source_report, source_cls, shipped))
-            if progress is not None:
-                progress.source_finished(source_report)
-        payload, _ = _nquads(meta, META_GRAPH)
-        ox_store.bulk_load(payload, ox.RdfFormat.N_QUADS)
-        ox_store.optimize()
-        ox_store.flush()
-        del ox_store
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if store_kind(staging) != "missing":
+            shutil.rmtree(staging)
+        current = _write(staging, ctx, report, inputs.shipped, progress)
+        if report.previous is not None and not accept_shrink:
+            files_of = {r.name: tuple(r.files) for r in report.sources}
+            shrinks = [replace(s, files=files_of.get(s.source, ())) for s in shrinkage(report.previous, current)]
+            if shrinks:
+                raise ShrinkError(target, shrinks)
+        (staging / STORE_MARKER).write_text(json.dumps({"cmqgraph": __version__}) + "\n", encoding="utf-8")
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise StoreError(f"impossible d'écrire le graphe / cannot write the new graph beside {target}: {exc.strerror or exc}") from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _swap(staging, target)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _write(staging: Path, ctx: BuildContext, report: BuildReport, shipped: frozenset[str], progress: BuildProgress | None) -> Census:
+    """Run every source into a new store at ``staging``, describe them in ``graph/meta``; return its census."""
+    previous_rows = report.previous.rows if report.previous else {}
+    ox_store = ox.Store(str(staging))
+    meta: list[tuple] = list(_build_activity())
+    for source in run_sources(ctx, progress):
+        source_cls = type(source)
+        t0 = time.perf_counter()
+        issues_before = len(ctx.issues)
+        payload, count = _nquads(source.triples(), source.graph)
+        ox_store.bulk_load(payload, ox.RdfFormat.N_QUADS)
+        used = {spec.name: ctx.files[spec.name] for spec in source_cls.files}
+        source_report = SourceReport(
+            name=source_cls.name,
+            title=source_cls.title,
+            files=used,
+            rows=sum(ctx.rows_read.get(name, 0) for name in used),
+            triples=count,
+            issues=ctx.issues[issues_before:],
+            seconds=time.perf_counter() - t0,
+            shipped=frozenset(used) & shipped,
+            previous_rows=previous_rows.get(source_cls.name),
+        )
+        report.sources.append(source_report)
+        meta.extend(_describe(source_report, source_cls))
+        if progress is not None:
+            progress.source_finished(source_report)
+    payload, _ = _nquads(meta, META_GRAPH)
+    ox_store.bulk_load(payload, ox.RdfFormat.N_QUADS)
+    ox_store.optimize()
+    ox_store.flush()
+    current = census(ox_store)
+    del ox_store
+    return current
 
 
 def _swap(staging: Path, target: Path) -> None:

@@ -14,6 +14,7 @@ __all__ = [
     "SourceFileError",
     "RowIssue",
     "StoreError",
+    "ShrinkError",
 ]
 
 
@@ -50,6 +51,27 @@ class StoreError(CmqGraphError):
     """The graph store is missing, locked or unusable."""
 
 
+class ShrinkError(CmqGraphError):
+    """A build would lose a large share of an entity kind compared with the graph it replaces; nothing was replaced.
+
+    Parameters
+    ----------
+    store : Path
+        The store kept as it was.
+    shrinks : list
+        The losses (:class:`cmqgraph.census.Shrink`), largest first.
+    """
+
+    def __init__(self, store: Path, shrinks: list):
+        self.store = Path(store)
+        self.shrinks = shrinks
+        shown = "; ".join(str(s) for s in shrinks[:3]) + (f"; and {len(shrinks) - 3} more" if len(shrinks) > 3 else "")
+        super().__init__(
+            f"le nouveau graphe perdrait une grande part de ses entités / the new graph would lose a large share of its entities "
+            f"({shown}): the graph at {self.store} is kept; check the input files, or run again with --accept-shrink if the loss is intended"
+        )
+
+
 @dataclass(frozen=True)
 class RowIssue:
     """A problem with one row of a source file: the row is skipped (``error``) or kept (``warning``).
@@ -61,7 +83,7 @@ class RowIssue:
     line : int
         1-based line number in the file (the header is line 1).
     column : str
-        The column holding the value.
+        The column holding the value (empty when the problem is the row's structure).
     value : str
         The offending value, verbatim.
     message : str
@@ -78,4 +100,5 @@ class RowIssue:
     severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.file}, line {self.line}, column {self.column!r}: {self.message} (value {self.value!r})"
+        column = f", column {self.column!r}" if self.column else ""
+        return f"{self.file}, line {self.line}{column}: {self.message} (value {self.value!r})"

@@ -3,11 +3,18 @@
 The store path is, in order: the ``path`` argument (``--store`` on the command line), the
 ``CMQGRAPH_STORE`` environment variable, or ``<user data dir>/cmqgraph/store`` (on Linux
 ``~/.local/share/cmqgraph/store``).
+
+A build replaces only a folder that is a cmqgraph store: one that holds the marker file
+:data:`STORE_MARKER` that every build writes, or an Oxigraph store holding cmqgraph's ``graph/meta``
+(an earlier version's), or nothing at all (:func:`check_replaceable`). Any other folder is the
+user's and is never touched.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -16,12 +23,25 @@ from oxrdflib import OxigraphStore
 from platformdirs import user_data_path
 
 from .errors import StoreError
-from .iris import PREFIXES
+from .iris import GRAPH, PREFIXES
 
-__all__ = ["STORE_ENV", "default_store_path", "resolve_store_path", "open_store", "open_graph"]
+__all__ = [
+    "STORE_ENV",
+    "STORE_MARKER",
+    "default_store_path",
+    "resolve_store_path",
+    "store_kind",
+    "check_replaceable",
+    "open_store",
+    "open_graph",
+]
 
 #: Environment variable that chooses the store path.
 STORE_ENV = "CMQGRAPH_STORE"
+#: The file every build writes into the store folder: it says the folder is a cmqgraph store.
+STORE_MARKER = "cmqgraph-store.json"
+#: The names of the files RocksDB (Oxigraph's storage) keeps in a store folder.
+_ROCKSDB_FILE = re.compile(r"^(CURRENT|IDENTITY|LOCK|LOG(\.old\.\d+)?|MANIFEST-\d+|OPTIONS-\d+(\.dbtmp)?|\d+\.(log|sst|blob|dbtmp))$")
 
 
 def default_store_path() -> Path:
@@ -35,6 +55,91 @@ def resolve_store_path(path: str | os.PathLike | None = None) -> Path:
         return Path(path)
     env = os.environ.get(STORE_ENV)
     return Path(env) if env else default_store_path()
+
+
+def store_kind(path: str | os.PathLike) -> str:
+    """Say what the folder ``path`` is: ``missing``, ``empty``, ``cmqgraph`` (a store a build wrote),
+    ``oxigraph`` (only Oxigraph's own files), ``file`` (not a folder) or ``other`` (anything else).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     empty = store_kind(folder)
+    ...     _ = (Path(folder) / "thesis.txt").write_text("mine")
+    ...     (empty, store_kind(folder))
+    ('empty', 'other')
+    """
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return "missing"
+    if not path.is_dir():
+        return "file"
+    entries = list(os.scandir(path))
+    if not entries:
+        return "empty"
+    if any(not entry.is_file(follow_symlinks=False) for entry in entries):
+        return "other"
+    names = {entry.name for entry in entries}
+    if not all(_ROCKSDB_FILE.match(name) for name in names - {STORE_MARKER}):
+        return "other"
+    return "cmqgraph" if STORE_MARKER in names else "oxigraph"
+
+
+def _foreign_entries(path: Path, limit: int = 3) -> str:
+    entries = sorted(e.name + ("/" if e.is_dir() else "") for e in os.scandir(path) if not _ROCKSDB_FILE.match(e.name) and e.name != STORE_MARKER)
+    more = f" and {len(entries) - limit} more" if len(entries) > limit else ""
+    return ", ".join(entries[:limit]) + more
+
+
+def _overlaps(a: Path, b: Path) -> bool:
+    return a == b or a in b.parents or b in a.parents
+
+
+def _holds_cmqgraph_meta(path: Path) -> bool:
+    """Tell whether the Oxigraph store at ``path`` (without the marker: built before it existed) holds cmqgraph's ``graph/meta``."""
+    try:
+        return bool(ox.Store.read_only(str(path)).query(f"ASK {{ GRAPH <{GRAPH['meta']}> {{ ?s ?p ?o }} }}"))
+    except (OSError, RuntimeError):
+        return False
+
+
+def check_replaceable(path: str | os.PathLike, data_dirs: Iterable[str | os.PathLike] = ()) -> Path:
+    """Return the resolved store folder ``path`` if a build may replace it; raise :class:`StoreError` otherwise.
+
+    A build may replace a missing or empty folder, a store a build marked (:func:`store_kind`
+    ``cmqgraph``), or an Oxigraph store that holds cmqgraph's ``graph/meta`` (built before the marker
+    existed); never a file, a folder holding anything else, another Oxigraph store, nor a folder that
+    is, holds or lies inside one of ``data_dirs`` (the folders the build reads).
+
+    Raises
+    ------
+    StoreError
+        The folder is not a store, or overlaps a data folder.
+    """
+    target = Path(path).expanduser().resolve()
+    for data in data_dirs:
+        data = Path(data).expanduser().resolve()
+        if _overlaps(target, data):
+            raise StoreError(
+                f"le graphe et les données se chevauchent / the store {target} overlaps the data folder {data}: "
+                "choose a store folder outside it"
+            )
+    try:
+        kind = store_kind(target)
+    except OSError as exc:
+        raise StoreError(f"impossible de lire / cannot read the store folder {target}: {exc.strerror}") from exc
+    if kind == "file":
+        raise StoreError(f"{target} est un fichier, pas un graphe / is a file, not a graph store: choose a folder for --store (or {STORE_ENV})")
+    if kind == "oxigraph" and not _holds_cmqgraph_meta(target):
+        raise StoreError(
+            f"{target} est une base Oxigraph que cmqgraph n'a pas construite / is an Oxigraph store that cmqgraph did not build "
+            f"(no {GRAPH['meta']} graph, or it cannot be read), refusing to replace it: choose another folder for --store (or {STORE_ENV})"
+        )
+    if kind == "other":
+        raise StoreError(
+            f"{target} n'est pas un graphe cmqgraph, il n'est pas remplacé / is not a cmqgraph store, refusing to replace it "
+            f"(it holds {_foreign_entries(target)}): choose a new or empty folder for --store (or {STORE_ENV})"
+        )
+    return target
 
 
 def open_store(path: str | os.PathLike | None = None, read_only: bool = True) -> ox.Store:
@@ -52,6 +157,8 @@ def open_store(path: str | os.PathLike | None = None, read_only: bool = True) ->
         return ox.Store.read_only(str(location)) if read_only else ox.Store(str(location))
     except OSError as exc:
         raise StoreError(f"cannot open the graph store at {location}: {exc}") from exc
+    except RuntimeError as exc:  # pyoxigraph reports RocksDB corruption as RuntimeError
+        raise StoreError(f"the graph store at {location} is damaged ({exc}); rebuild it with 'cmqgraph build'") from exc
 
 
 def open_graph(path: str | os.PathLike | ox.Store | None = None) -> rdflib.Dataset:

@@ -33,7 +33,7 @@ from rdflib.namespace import RDF, SKOS, XSD
 
 from .. import iris
 from ..iris import CMQ
-from .base import Row, Source, SourceFile, Triple, integer_literal, uai_is_valid
+from .base import Row, Source, SourceFile, Triple, uai_is_valid
 from .inserjeunes import locate_school, territory_triples
 
 __all__ = ["Affelnet", "PLACEHOLDER_CAPACITIES"]
@@ -137,9 +137,10 @@ class Affelnet(Source):
         if column == CAPACITY_COLUMN and value in PLACEHOLDER_CAPACITIES:
             self.ctx.issue(row, column, "placeholder capacity (capacity not set in Affelnet); capacity left out", "warning")
             return None
-        number = integer_literal(value)
+        number = self.ctx.number(row, column, integer=True, minimum=0, action="left out")
+        if number is None and not value:
+            self.ctx.issue(row, column, "empty; left out", "warning")
         if number is None:
-            self.ctx.issue(row, column, "not a whole number; left out", "warning")
             return None
         return None if total is None else total + int(number)
 

@@ -10,8 +10,6 @@ and register it in :data:`cmqgraph.sources.REGISTRY`.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
@@ -25,6 +23,7 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from ..errors import RowIssue, SourceFileError
 from ..iris import source_graph
+from .files import CsvFile, read_geojson
 
 __all__ = [
     "Row",
@@ -72,12 +71,15 @@ class SourceFile:
         ``utf-8`` (a BOM is accepted).
     delimiter : str
         The separator, ``;`` for every shipped CSV.
+    format : str
+        ``csv`` or ``geojson`` (a GeoJSON FeatureCollection).
     """
 
     name: str
     columns: tuple[str, ...] = ()
     encoding: str = "utf-8"
     delimiter: str = ";"
+    format: str = "csv"
 
 
 @dataclass
@@ -121,47 +123,87 @@ class BuildContext:
         """
         self.issues.append(RowIssue(row.file, row.line, column, row[column] if value is None else value, message, severity))
 
+    def number(
+        self, row: Row, column: str, *, integer: bool = False, minimum: float | None = None, maximum: float | None = None,
+        action: str = "value left out",
+    ) -> Literal | None:
+        """Return ``row[column]`` as an ``xsd:integer`` or ``xsd:decimal`` literal, or None when it is empty.
+
+        A value that is not a plain number (French decimal comma accepted), or lies outside
+        ``[minimum, maximum]``, is recorded as a warning (``action`` says what became of it) and gives None.
+
+        >>> ctx = BuildContext(files={})
+        >>> row = Row("f.csv", 2, {"taux": "-1e309", "part": "150", "va": "-7"})
+        >>> ctx.number(row, "taux"), ctx.number(row, "part", maximum=100), ctx.number(row, "va", minimum=-100)
+        (None, None, rdflib.term.Literal('-7', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#decimal')))
+        >>> [issue.message for issue in ctx.issues]
+        ['not a number; value left out', 'out of range (at most 100); value left out']
+        """
+        value = row[column]
+        if not value:
+            return None
+        literal = integer_literal(value) if integer else decimal_literal(value)
+        if literal is None:
+            self.issue(row, column, f"not a {'whole ' if integer else ''}number; {action}", "warning")
+            return None
+        number = literal.toPython()
+        if minimum is not None and number < minimum:
+            self.issue(row, column, f"out of range (at least {minimum:g}); {action}", "warning")
+            return None
+        if maximum is not None and number > maximum:
+            self.issue(row, column, f"out of range (at most {maximum:g}); {action}", "warning")
+            return None
+        return literal
+
     def read_csv(self, spec: SourceFile) -> Iterator[Row]:
-        """Yield the rows of ``spec``'s file, checking encoding, separator and required columns.
+        """Yield the rows of ``spec``'s file, checking its encoding, separator, columns and structure.
+
+        A row whose number of cells differs from the header's, or that holds a control character, is
+        recorded as an error and skipped (see :class:`~cmqgraph.sources.files.CsvFile`).
 
         Raises
         ------
         SourceFileError
-            The file is missing, is not UTF-8, does not use ``spec.delimiter``, or lacks a column.
+            The file is missing, is not UTF-8, does not use ``spec.delimiter``, lacks a column, names a
+            column twice, or has a quote that runs on over the rows below it.
         """
-        path = self.path(spec.name)
-        raw = path.read_bytes()
-        try:
-            content = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw.count(b"\n", 0, exc.start) + 1
-            bad = raw[exc.start : exc.start + 4]
-            raise SourceFileError(
-                path, f"not valid UTF-8 (byte {bad[:1]!r} at offset {exc.start}; re-encode the file as UTF-8)", line, repr(bad)
-            ) from exc
-        reader = csv.reader(io.StringIO(content, newline=""), delimiter=spec.delimiter)
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            raise SourceFileError(path, "the file is empty", 1) from None
-        missing = [c for c in spec.columns if c not in header]
-        if missing:
-            first = content.split("\n", 1)[0]
-            if len(header) == 1 and spec.delimiter not in first:
-                used = next((d for d in (",", "\t", "|") if d in first), None)
-                hint = f"; it seems to use {used!r}" if used else ""
-                raise SourceFileError(path, f"wrong separator: expected {spec.delimiter!r}{hint}", 1, first[:80])
-            raise SourceFileError(path, f"missing column(s) {', '.join(map(repr, missing))}", 1, ";".join(header)[:200])
+        table = CsvFile(self.path(spec.name), spec.delimiter, spec.columns)
+        header = table.header
         count = 0
         on_row = self.on_row
-        for line_no, values in enumerate(reader, start=2):
-            if not values or values == [""]:
-                continue
+        for line_no, values, problem in table.rows():
             count += 1
             if on_row is not None:
                 on_row()
+            if problem is not None:
+                self.issues.append(RowIssue(spec.name, line_no, "", spec.delimiter.join(values)[:80], problem))
+                continue
             yield Row(spec.name, line_no, dict(zip(header, values)))
         self.rows_read[spec.name] = count
+
+    def check(self, spec: SourceFile) -> None:
+        """Read ``spec``'s whole file once for its structure only (encoding, header, quotes, cell sizes), building nothing.
+
+        The builder checks every file this way before it runs any source, so that a broken file fails
+        the build at once instead of after the sources before it.
+
+        Raises
+        ------
+        SourceFileError
+            What :meth:`read_csv` or :meth:`read_geojson` would raise for the file, or a CSV file has no rows.
+        """
+        path = self.path(spec.name)
+        if spec.format == "geojson":
+            read_geojson(path)
+            return
+        if not CsvFile(path, spec.delimiter, spec.columns).has_rows():
+            raise SourceFileError(path, "the file has a header but no rows", 2)
+
+    def read_geojson(self, spec: SourceFile) -> list[dict[str, Any]]:
+        """Return the features of ``spec``'s GeoJSON file (see :func:`~cmqgraph.sources.files.read_geojson`)."""
+        features = read_geojson(self.path(spec.name))
+        self.rows_read[spec.name] = len(features)
+        return features
 
     def line_count(self, spec: SourceFile) -> int:
         """Return the number of data lines of ``spec`` (for progress bars; 0 when the file is missing)."""
@@ -267,10 +309,13 @@ def decimal_literal(value: str) -> Literal | None:
         return None
 
 
+_INTEGER = re.compile(r"^-?[0-9]+$")
+
+
 def integer_literal(value: str) -> Literal | None:
     """Return ``value`` as an ``xsd:integer`` literal, or None when it is not a whole number."""
     value = value.strip()
-    if not value.lstrip("-").isdigit():
+    if not _INTEGER.match(value):
         return None
     return Literal(int(value), datatype=XSD.integer)
 

@@ -31,7 +31,7 @@ from rdflib.namespace import RDF, RDFS, SKOS
 
 from .. import iris
 from ..iris import CMQ, slug
-from .base import BuildContext, Row, Source, SourceFile, Triple, decimal_literal, text, uai_is_valid
+from .base import BuildContext, Row, Source, SourceFile, Triple, text, uai_is_valid
 from .territoires import insee_departement
 
 __all__ = [
@@ -221,14 +221,12 @@ class InserJeunes(Source):
         yield measure, CMQ.population, Literal(population)
         yield measure, CMQ.schoolYear, Literal(SCHOOL_YEAR)
         for column, prop in INDICATORS.items():
-            value = row[column]
-            if value in ("", "nd"):
+            if row[column] == "nd":
                 continue
-            number = decimal_literal(value)
-            if number is None:
-                self.ctx.issue(row, column, "not a number; indicator left out", "warning")
-                continue
-            yield measure, prop, number
+            low = -100 if prop == CMQ.valueAdded else 0
+            number = self.ctx.number(row, column, minimum=low, maximum=100, action="indicator left out")
+            if number is not None:
+                yield measure, prop, number
 
     def _school(self, row: Row, uai: str, node: URIRef, voie: str, schools: dict[str, dict[str, Any]]) -> Iterator[Triple]:
         name = " ".join(row[NAME_COLUMN].split())

@@ -17,7 +17,7 @@ from rdflib.namespace import ORG, RDF, RDFS, XSD
 
 from .. import iris
 from ..iris import CMQ, slug
-from .base import Row, Source, SourceFile, Triple, decimal_literal, year_literal
+from .base import Row, Source, SourceFile, Triple, year_literal
 from .curated import provenance, resolve_academies, resolve_regions
 from .territoires import DEPARTEMENT_CODE
 
@@ -79,7 +79,7 @@ class _ProjectSource(Source):
         value = row[column]
         if not value:
             return
-        amount = decimal_literal(value)
+        amount = self.ctx.number(row, column, minimum=0, action="kept as a note only")
         if amount is not None:
             yield node, prop, amount
         yield node, CMQ.amountNote, Literal(f"{column}: {value}", lang="fr")

@@ -45,8 +45,8 @@ class Territoires(Source):
             "orion_departements_academies_regions.csv",
             ("libelleRegion", "codeAcademie", "codeRegion", "codeDepartement", "libelleAcademie", "libelleDepartement"),
         ),
-        SourceFile("academies_geo.json"),
-        SourceFile("regions_geo.json"),
+        SourceFile("academies_geo.json", format="geojson"),
+        SourceFile("regions_geo.json", format="geojson"),
     )
     upstream = (
         "mission-apprentissage/tjp-pilotage: server/static/files/departements_academies_regions.csv "
@@ -124,15 +124,11 @@ class Territoires(Source):
             (self.files[1], "code_academie", iris.academie, academies),
             (self.files[2], "reg", iris.region, regions),
         ):
-            path = self.ctx.path(spec.name)
-            try:
-                features = json.loads(path.read_text(encoding="utf-8"))["features"]
-            except (ValueError, KeyError) as exc:
-                raise SourceFileError(path, f"not a GeoJSON FeatureCollection: {exc}") from exc
+            features = self.ctx.read_geojson(spec)
             for n, feature in enumerate(features):
-                code = str(feature.get("properties", {}).get(key, ""))
+                code = str(feature["properties"].get(key, ""))
                 if code not in known:
-                    raise SourceFileError(path, f"feature {n}: unknown code in property {key!r}", None, code)
+                    raise SourceFileError(self.ctx.path(spec.name), f"feature {n}: unknown code in property {key!r}", None, code)
                 if self.ctx.on_row:
                     self.ctx.on_row()
                 node = mint(code)
@@ -141,9 +137,10 @@ class Territoires(Source):
                 yield geometry, RDF.type, GEO.Geometry
                 yield geometry, GEO.asGeoJSON, Literal(json.dumps(feature["geometry"], separators=(",", ":")), datatype=GEO.geoJSONLiteral)
                 point = feature["properties"].get("geo_point_2d")
+                if point and not (isinstance(point, list) and len(point) == 2 and all(isinstance(v, (int, float)) for v in point)):
+                    raise SourceFileError(self.ctx.path(spec.name), f"feature {n}: 'geo_point_2d' is not [latitude, longitude]", None, str(point)[:60])
                 if point:
                     centroid = URIRef(f"{node}/centroide")
                     yield node, GEO.hasCentroid, centroid
                     yield centroid, RDF.type, GEO.Geometry
                     yield centroid, GEO.asWKT, Literal(f"POINT({point[1]} {point[0]})", datatype=GEO.wktLiteral)
-            self.ctx.rows_read[spec.name] = len(features)
