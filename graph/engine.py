@@ -3,6 +3,13 @@
 The same conversion serves both engines: IRIs and plain literals become strings, numbers and booleans
 Python numbers and booleans, so that results from the local store and from a server compare equal.
 
+Every query has a timeout (:mod:`cmqgraph.local`): ``timeout=`` seconds, else the environment variable
+``CMQGRAPH_QUERY_TIMEOUT``, else 60 s; ``timeout=None`` sets no limit. A local query runs in a worker
+process that is killed past its timeout (:class:`~cmqgraph.local.QueryTimeoutError`) or when the caller
+is interrupted (Ctrl-C raises ``KeyboardInterrupt`` as usual, the query stopped); a remote one gives up
+waiting (:class:`EndpointError`). A graph opened by the caller (``store=`` an rdflib ``Dataset``, as the
+server's workers pass) is queried in the caller's process, which cannot stop it: it takes no timeout.
+
 Examples
 --------
 >>> import cmqgraph.engine as engine
@@ -13,11 +20,13 @@ Examples
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import socket
 import urllib.error
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 import pandas as pd
 import rdflib
@@ -29,48 +38,23 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from . import __version__
 from .errors import CmqGraphError
-from .iris import PREFIXES
-from .saved_queries import QueryError, SavedQuery, blank_comments, get_query
+from .local import (
+    DEFAULT, TIMEOUT_ENV, QueryTimeoutError, Timeout, graph_job, local_query, prefixed, resolve_timeout, table_job, to_python,
+)
+from .saved_queries import CHOICE_LISTS, QueryError, SavedQuery, blank_comments, get_query
 from .spreadsheet import DIALECTS, frame_text
-from .store import open_graph
 
-__all__ = ["EndpointError", "USER_AGENT", "TABLE_FORMATS", "format_frame", "prefixed", "select", "construct", "query_form", "run_query", "to_python"]
+__all__ = [
+    "EndpointError", "QueryTimeoutError", "USER_AGENT", "TABLE_FORMATS", "format_frame", "prefixed", "select", "construct",
+    "query_form", "run_query", "choice_values", "check_endpoint", "to_python",
+]
 
 #: How cmqgraph introduces itself to SPARQL servers.
 USER_AGENT = f"cmqgraph/{__version__} (+https://w3id.org/cmqgraph)"
 
-_NUMERIC = {
-    str(XSD[name])
-    for name in (
-        "integer", "decimal", "double", "float", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
-        "negativeInteger", "nonPositiveInteger", "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte",
-    )
-}
-
 
 class EndpointError(CmqGraphError):
     """A remote SPARQL endpoint is unreachable, timed out, or answered an error."""
-
-
-def prefixed(sparql: str) -> str:
-    """Return ``sparql`` preceded by the PREFIX lines of :data:`cmqgraph.iris.PREFIXES` it does not declare."""
-    lower = sparql.lower()
-    missing = [f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items() if f"prefix {p}:" not in lower]
-    return "\n".join([*missing, sparql])
-
-
-def to_python(term: Identifier | None) -> object:
-    """Return the Python value of a result term (None when unbound)."""
-    if term is None:
-        return None
-    if isinstance(term, Literal) and term.datatype is not None:
-        datatype = str(term.datatype)
-        if datatype in _NUMERIC:
-            value = term.toPython()
-            return value if not isinstance(value, Literal) else str(term)
-        if datatype == str(XSD.boolean):
-            return bool(term.toPython())
-    return str(term)
 
 
 #: The text formats of a result table (``cmqgraph query run --format``, the server's downloads): the CSV
@@ -99,34 +83,6 @@ def _frame(columns: list[str], rows: list[list[Identifier | None]]) -> pd.DataFr
     return pd.DataFrame([[to_python(v) for v in row] for row in rows], columns=columns)
 
 
-def _syntax_error(exc: SyntaxError, sparql: str) -> QueryError:
-    """Return a QueryError whose positions are those of the user's text (before the added PREFIX lines)."""
-    added = len(prefixed(sparql).splitlines()) - len(sparql.splitlines())
-    message = re.sub(r"(\d+):(\d+)", lambda m: f"line {max(int(m[1]) - added, 1)}, column {m[2]}", str(exc))
-    return QueryError(f"SPARQL syntax error: {message}")
-
-
-def _query_local(sparql: str, store: str | os.PathLike | rdflib.Dataset | None):
-    graph = store if isinstance(store, rdflib.Dataset) else open_graph(store)
-    try:
-        return graph.query(prefixed(sparql))
-    except SyntaxError as exc:
-        raise _syntax_error(exc, sparql) from exc
-
-
-def _local(sparql: str, store: str | os.PathLike | rdflib.Dataset | None) -> pd.DataFrame:
-    try:
-        result = _query_local(sparql, store)
-    except OSError as exc:
-        raise QueryError(f"the store refused the query: {exc}") from exc
-    if result.type == "ASK":
-        return pd.DataFrame({"ask": [bool(result.askAnswer)]})
-    if result.type != "SELECT":
-        raise QueryError("only SELECT and ASK queries give a table; use 'cmqgraph sparql --rdf' for CONSTRUCT/DESCRIBE")
-    columns = [str(v) for v in result.vars]
-    return _frame(columns, [list(row) for row in result])
-
-
 def _term_from_json(value: Mapping[str, str] | None) -> Identifier | None:
     if value is None:
         return None
@@ -141,12 +97,35 @@ def _term_from_json(value: Mapping[str, str] | None) -> Identifier | None:
     return Literal(value["value"], lang=value.get("xml:lang"), datatype=URIRef(datatype) if datatype else None)
 
 
-def _ask_remote(sparql: str, endpoint: str, timeout: float, fmt: str) -> object:
+def check_endpoint(url: str) -> str:
+    """Return ``url`` if it can be a SPARQL endpoint's URL (``http`` or ``https``, with a host); raise :class:`EndpointError`.
+
+    >>> check_endpoint("ftp://example.org/sparql")
+    Traceback (most recent call last):
+    ...
+    cmqgraph.engine.EndpointError: 'ftp://example.org/sparql' is not the URL of a SPARQL endpoint: expected http:// or https:// and a host, such as http://127.0.0.1:7878/query
+    """
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port that is not a number, a malformed IPv6 address
+        valid = False
+    if not valid:
+        raise EndpointError(
+            f"{url!r} is not the URL of a SPARQL endpoint: expected http:// or https:// and a host, such as http://127.0.0.1:7878/query"
+        )
+    return url
+
+
+def _ask_remote(sparql: str, endpoint: str, timeout: Timeout, fmt: str) -> object:
+    check_endpoint(endpoint)
+    seconds = resolve_timeout(timeout)
     client = SPARQLWrapper(endpoint, agent=USER_AGENT)
     client.setQuery(sparql)
     client.setMethod(POST)
     client.setReturnFormat(fmt)
-    client.setTimeout(int(timeout))
+    if seconds is not None:
+        client.setTimeout(math.ceil(seconds))  # whole seconds: 0 would mean no limit to SPARQLWrapper
     try:
         return client.queryAndConvert()
     except SPARQLWrapperException as exc:
@@ -156,10 +135,11 @@ def _ask_remote(sparql: str, endpoint: str, timeout: float, fmt: str) -> object:
     except (urllib.error.URLError, ConnectionError) as exc:
         raise EndpointError(f"cannot reach {endpoint}: {getattr(exc, 'reason', exc)}") from exc
     except (TimeoutError, socket.timeout) as exc:
-        raise EndpointError(f"{endpoint} did not answer within {timeout:g} s") from exc
+        within = f"within {math.ceil(seconds)} s (raise the limit with --timeout, timeout= or {TIMEOUT_ENV})" if seconds else "in time"
+        raise EndpointError(f"{endpoint} did not answer {within}") from exc
 
 
-def _remote(sparql: str, endpoint: str, timeout: float) -> pd.DataFrame:
+def _remote(sparql: str, endpoint: str, timeout: Timeout) -> pd.DataFrame:
     answer = _ask_remote(sparql, endpoint, timeout, JSON)
     if not isinstance(answer, dict):
         raise EndpointError(f"{endpoint} did not answer with SPARQL JSON results")
@@ -171,45 +151,88 @@ def _remote(sparql: str, endpoint: str, timeout: float) -> pd.DataFrame:
 
 
 def select(
-    sparql: str, store: str | os.PathLike | rdflib.Dataset | None = None, endpoint: str | None = None, timeout: float = 60.0
+    sparql: str, store: str | os.PathLike | rdflib.Dataset | None = None, endpoint: str | None = None, timeout: Timeout = DEFAULT
 ) -> pd.DataFrame:
     """Run a SELECT (or ASK) query on the local store, or on ``endpoint`` when given; return a DataFrame.
 
-    ``store`` is the store's path, or a graph already open (:func:`cmqgraph.open_graph`), which a
-    long-running process keeps instead of opening the store for each query.
-
     The cmqgraph prefixes are added when the query does not declare them.
+
+    Parameters
+    ----------
+    sparql : str
+        The query.
+    store : path or rdflib.Dataset, optional
+        The store's folder (default: as :func:`cmqgraph.open_graph`); the query runs in the worker process
+        (:mod:`cmqgraph.local`). Or a graph already open (:func:`cmqgraph.open_graph`): the query runs in
+        this process, without a timeout (the server's workers, themselves stopped at their timeout, do so).
+    endpoint : str, optional
+        A SPARQL 1.1 endpoint to run the query on instead.
+    timeout : float or None, optional
+        Seconds the query may run (default: ``CMQGRAPH_QUERY_TIMEOUT``, else 60); None: no limit.
 
     Raises
     ------
     QueryError
         Syntax error, or a query that does not return a table.
+    QueryTimeoutError
+        The local query ran past ``timeout`` and was stopped (a :class:`QueryError`).
+    StoreError
+        No built graph at the store path.
     EndpointError
         The endpoint is unreachable, timed out or answered an error.
+    KeyboardInterrupt
+        Interrupted while the local query ran: it was stopped.
     """
-    return _remote(prefixed(sparql), endpoint, timeout) if endpoint else _local(sparql, store)
+    if endpoint:
+        return _remote(prefixed(sparql), endpoint, timeout)
+    columns, rows = local_query(table_job, sparql, store, timeout)
+    return pd.DataFrame(rows, columns=columns)
 
 
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+#: The first keyword of a SPARQL Update operation (not a variable, nor a prefix such as ``add:``).
+_UPDATE = re.compile(r"(?<![?$])\b(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD)\b(?!:)", re.IGNORECASE)
 
 
 def query_form(sparql: str) -> str:
-    """Return ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``: the form of ``sparql`` (comments and strings ignored)."""
-    match = _FORM.search(blank_comments(sparql))
+    """Return ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``: the form of ``sparql`` (comments and strings ignored).
+
+    Raises
+    ------
+    QueryError
+        ``sparql`` has none of them (a SPARQL Update is named as such).
+    """
+    text = blank_comments(sparql)
+    match = _FORM.search(text)
+    update = _UPDATE.search(text)
+    if update is not None and (match is None or update.start() < match.start()):
+        raise QueryError(f"a SPARQL Update ({update.group(1).upper()}) is not a query: cmqgraph only reads the graph")
     if match is None:
         raise QueryError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
     return match.group(1).upper()
 
 
-def construct(sparql: str, store: str | os.PathLike | None = None, endpoint: str | None = None, timeout: float = 60.0) -> rdflib.Graph:
-    """Run a CONSTRUCT or DESCRIBE query on the local store or on ``endpoint``; return the triples as a graph."""
+def construct(
+    sparql: str, store: str | os.PathLike | rdflib.Dataset | None = None, endpoint: str | None = None, timeout: Timeout = DEFAULT
+) -> rdflib.Graph:
+    """Run a CONSTRUCT or DESCRIBE query on the local store or on ``endpoint``; return the triples as a graph.
+
+    ``store``, ``endpoint`` and ``timeout`` are those of :func:`select`, and so are the errors.
+    """
     if endpoint:
         answer = _ask_remote(prefixed(sparql), endpoint, timeout, N3)
         return rdflib.Graph().parse(data=answer, format="turtle") if isinstance(answer, (bytes, str)) else answer
-    result = _query_local(sparql, store)
-    if result.type != "CONSTRUCT":
-        raise QueryError("expected a CONSTRUCT or DESCRIBE query")
-    return result.graph
+    return local_query(graph_job, sparql, store, timeout)
+
+
+def choice_values(
+    name: str, store: str | os.PathLike | rdflib.Dataset | None = None, endpoint: str | None = None, timeout: Timeout = DEFAULT
+) -> list[str]:
+    """Return the values of the list ``name`` of :data:`~cmqgraph.saved_queries.CHOICE_LISTS`, read from the graph.
+
+    ``store``, ``endpoint`` and ``timeout`` are those of :func:`select`.
+    """
+    return [str(v) for v in select(CHOICE_LISTS[name].sparql, store=store, endpoint=endpoint, timeout=timeout)["value"]]
 
 
 def run_query(
@@ -217,14 +240,26 @@ def run_query(
     params: Mapping[str, object] | None = None,
     store: str | os.PathLike | rdflib.Dataset | None = None,
     endpoint: str | None = None,
-    timeout: float = 60.0,
+    timeout: Timeout = DEFAULT,
 ) -> pd.DataFrame:
     """Run a saved query (by name or object) with its parameters bound as values; return a DataFrame.
 
-    The columns are those the query's metadata declares, in that order.
+    The parameters are checked first (:meth:`~cmqgraph.saved_queries.SavedQuery.bind`), then a value given
+    for a parameter whose choices are a closed list of the graph (régions, académies, filières) against
+    that list, read from the same store or endpoint (:func:`choice_values`), as the server's forms do.
+    ``store``, ``endpoint`` and ``timeout`` are those of :func:`select`; the timeout applies to each query
+    (the lists', then the saved query's). The columns are those the query's metadata declares, in that order.
+
+    Raises
+    ------
+    ParameterError
+        A parameter is unknown, missing, of the wrong type, or not in its list (with the closest names).
     """
     saved = get_query(query) if isinstance(query, str) else query
-    frame = select(saved.with_values(params), store=store, endpoint=endpoint, timeout=timeout)
+    sparql = saved.with_values(params)
+    lists = {name: choice_values(name, store=store, endpoint=endpoint, timeout=timeout) for name in saved.graph_lists(params)}
+    saved.check_choices(params, lists)
+    frame = select(sparql, store=store, endpoint=endpoint, timeout=timeout)
     missing = [c for c in saved.columns if c not in frame.columns]
     if missing:
         raise QueryError(f"query {saved.name!r} returned no column {', '.join(missing)} (its metadata lists them)")

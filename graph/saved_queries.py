@@ -20,8 +20,11 @@ valid SPARQL that any endpoint accepts, and a person can read and edit both part
 
 A parameter may name its ``choices``: a list of the graph (:data:`CHOICE_LISTS`: régions, académies,
 filières, campuses, projects, pôles), or the values themselves (``choices = ["ti", "tip-cmq"]``, the only
-ones accepted). A top-level ``view`` table maps the filters of the network view (:func:`cmqgraph.view.view`)
-to parameters, for queries whose rows are actors (``view = { region = "region" }``).
+ones accepted). A value of a closed list of the graph (a région, an académie, a filière) is checked against
+the graph's own list (:meth:`SavedQuery.check_choices`) by whoever runs the query: the engine, on the
+local store or the endpoint it queries, and the server, with the lists it keeps. A top-level ``view``
+table maps the filters of the network view (:func:`cmqgraph.view.view`) to parameters, for queries whose
+rows are actors (``view = { region = "region" }``).
 
 Parameters are typed (:data:`PARAMETER_TYPES`), converted to RDF terms, and bound as values: a
 ``VALUES`` block built from the terms' ``.n3()`` is put at the start of the query's top-level ``WHERE``
@@ -46,6 +49,7 @@ SELECT ?n WHERE { VALUES (?code) { ("27") } ?r skos:notation ?code ; rdfs:label 
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import os
 import re
@@ -78,6 +82,7 @@ __all__ = [
     "get_query",
     "insert_values",
     "blank_comments",
+    "decode_query",
 ]
 
 
@@ -221,9 +226,16 @@ class Parameter:
         """Raise :class:`ParameterError` unless ``raw`` is one of ``values`` (case ignored), naming the closest."""
         if raw.strip().casefold() in {v.casefold() for v in values}:
             return
+        if not values:
+            raise ParameterError(f"query {query!r}, parameter {self.name!r}: the graph has no values in the list {self.choices!r}", self.name)
         close = difflib.get_close_matches(raw, values, n=3, cutoff=0.5)
         hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else f"{len(values)} values are accepted"
         raise ParameterError(f"query {query!r}, parameter {self.name!r}: {raw!r} is not one of the accepted values; {hint}", self.name)
+
+    @property
+    def graph_list(self) -> str | None:
+        """The name of the closed list of the graph that a value must be in (a région, an académie), or None."""
+        return self.choices if isinstance(self.choices, str) and self.closed else None
 
 
 @dataclass(frozen=True)
@@ -271,6 +283,29 @@ class SavedQuery:
             bound[param.name] = param.convert(raw, self.name)
         return bound
 
+    def graph_lists(self, values: Mapping[str, object] | None = None) -> list[str]:
+        """Return the closed lists of the graph that the given ``values`` must be checked against (:meth:`check_choices`)."""
+        given = values or {}
+        return sorted({p.graph_list for p in self.parameters if p.graph_list and given.get(p.name) not in (None, "")})
+
+    def check_choices(self, values: Mapping[str, object] | None, lists: Mapping[str, Sequence[str]]) -> None:
+        """Raise :class:`ParameterError` unless each value given for a parameter with a closed list of the graph is in it.
+
+        ``lists`` holds the values of the lists :meth:`graph_lists` names, read from the graph the query
+        runs on (:func:`cmqgraph.engine.choice_values`, or a server's cache). Defaults are not checked.
+
+        >>> from cmqgraph.saved_queries import get_query
+        >>> get_query("campus_excellence").check_choices({"region": "Bourgogne"}, {"region": ["Bourgogne-Franche-Comté", "Occitanie"]})
+        Traceback (most recent call last):
+        ...
+        cmqgraph.saved_queries.ParameterError: query 'campus_excellence', parameter 'region': 'Bourgogne' is not one of the accepted values; did you mean 'Bourgogne-Franche-Comté'?
+        """
+        given = values or {}
+        for param in self.parameters:
+            raw = given.get(param.name)
+            if param.graph_list and raw not in (None, ""):
+                param.check_choice(str(raw), lists[param.graph_list], self.name)
+
     def with_values(self, values: Mapping[str, object] | None = None) -> str:
         """Return the SPARQL with the bound parameters as a ``VALUES`` block at the start of ``WHERE``."""
         return insert_values(self.sparql, self.bind(values))
@@ -314,6 +349,27 @@ def blank_comments(sparql: str) -> str:
     """Return ``sparql`` with comments, strings and IRIs blanked out (same length), to find keywords."""
     pattern = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>|#[^\n]*')
     return pattern.sub(lambda m: " " * len(m.group(0)), sparql)
+
+
+def decode_query(data: bytes, where: str) -> str:
+    r"""Return the text of a query file: UTF-8, a leading BOM dropped; raise :class:`QueryError` naming the line and byte.
+
+    ``where`` names the file in the message. The offset counts from the file's first byte, BOM included.
+
+    >>> decode_query(b"\xef\xbb\xbfASK {}", "q.rq")
+    'ASK {}'
+    >>> decode_query(b'ASK {\n  FILTER(?n = "\xe9t\xe9") }', "q.rq")
+    Traceback (most recent call last):
+    ...
+    cmqgraph.saved_queries.QueryError: q.rq, line 2: not valid UTF-8 (byte 0xe9 at offset 21); save the file as UTF-8
+    """
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[bom:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = bom + exc.start
+        line = data.count(b"\n", 0, offset) + 1
+        raise QueryError(f"{where}, line {line}: not valid UTF-8 (byte 0x{data[offset]:02x} at offset {offset}); save the file as UTF-8") from exc
 
 
 def parse_query(name: str, text: str, path: Path | None = None) -> SavedQuery:
@@ -378,11 +434,21 @@ def parse_query(name: str, text: str, path: Path | None = None) -> SavedQuery:
 
 
 def load_queries(folders: tuple[str | os.PathLike, ...] = ()) -> dict[str, SavedQuery]:
-    """Return the saved queries by name: the shipped ones, then those of ``folders`` (which override them)."""
+    """Return the saved queries by name: the shipped ones, then those of ``folders`` (which override them).
+
+    Raises
+    ------
+    QueryError
+        A file cannot be read, is not UTF-8 (its line and byte named), or its metadata is wrong.
+    """
     queries: dict[str, SavedQuery] = {}
     for folder in (queries_dir(), *map(Path, folders)):
         for path in sorted(Path(folder).glob("*.rq")):
-            queries[path.stem] = parse_query(path.stem, path.read_text(encoding="utf-8"), path)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise QueryError(f"{path}: cannot read the saved query: {exc.strerror}") from exc
+            queries[path.stem] = parse_query(path.stem, decode_query(data, str(path)), path)
     return queries
 
 

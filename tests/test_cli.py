@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 import pytest
 from click.testing import CliRunner
 
-from cmqgraph.cli import main
+import cmqgraph
+from cmqgraph.cli import EXIT_DATA_ERROR, EXIT_QUERY_ERROR, main
+from cmqgraph.engine import EndpointError, select
+
+EXTRACTS = Path(__file__).parent / "data"
+BOM = b"\xef\xbb\xbf"
+#: A query whose second line holds an accent (in a comment): the name of the région 27.
+QUERY_WITH_ACCENTS = "SELECT ?nom WHERE {\n  # la Région 27\n  <https://w3id.org/cmqgraph/id/region/27> rdfs:label ?nom\n}\n"
+
 
 def walk(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """Return the path of every command, nested groups included (``("query", "run")``)."""
@@ -58,3 +68,108 @@ def test_commands_without_a_graph_exit_4(tmp_path):
         result = CliRunner().invoke(main, ["--store", str(tmp_path / "none"), name])
         assert result.exit_code == 4, (name, result.output)
         assert "run 'cmqgraph build' first" in result.output
+
+
+# --- bad input on the query commands: one line and a documented exit code, never a traceback (issue 11) ---
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Path:
+    """The extracts of tests/data built into a store (a few seconds)."""
+    store = tmp_path_factory.mktemp("small") / "store"
+    cmqgraph.build(store=store, data_dir=EXTRACTS)
+    return store
+
+
+def run(*args: str, stdin: bytes | None = None):
+    """Invoke the command line; the result of a handled error is a SystemExit, never another exception."""
+    result = CliRunner().invoke(main, list(args), input=stdin)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def one_error_line(result) -> str:
+    """The command's only output line, an error."""
+    assert result.output.count("\n") == 1 and result.output.startswith("error: "), result.output
+    return result.output
+
+
+@pytest.mark.parametrize("bom", [b"", BOM], ids=["no BOM", "BOM"])
+def test_a_query_file_that_is_not_utf8_names_its_line_and_byte(small, tmp_path, bom):
+    content = bom + QUERY_WITH_ACCENTS.encode("cp1252")
+    path = tmp_path / "q.rq"
+    path.write_bytes(content)
+    offset = content.index(b"\xe9")  # the first byte that is not ASCII: the é of « Région », line 2
+    result = run("--store", str(small), "sparql", str(path))
+    assert result.exit_code == EXIT_QUERY_ERROR
+    assert one_error_line(result) == f"error: {path}, line 2: not valid UTF-8 (byte 0xe9 at offset {offset}); save the file as UTF-8\n"
+
+
+def test_a_query_file_with_a_bom_runs(small, tmp_path):
+    path = tmp_path / "q.rq"
+    path.write_bytes(BOM + QUERY_WITH_ACCENTS.encode("utf-8"))
+    result = run("--store", str(small), "sparql", str(path), "--format", "csv")
+    assert result.exit_code == 0 and result.output == "nom\nBourgogne-Franche-Comté\n"
+
+
+#: What a query file holds → the message that names it (exit code 5).
+NOT_A_QUERY = [
+    (b"", "{file} is empty: no query to run"),
+    (b"  \n\t\n", "{file} is empty: no query to run"),
+    (b"# SELECT ?x WHERE { ?x ?p ?o }\n", "{file}: not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE"),
+    (b"INSERT DATA { <urn:a> <urn:b> <urn:c> }", "{file}: a SPARQL Update (INSERT) is not a query: cmqgraph only reads the graph"),
+    (b"PREFIX add: <urn:x:>\nSELECT ?s WHERE { ?s add:p ?o", "SPARQL syntax error: "),
+]
+
+
+@pytest.mark.parametrize(("content", "message"), NOT_A_QUERY)
+def test_a_file_that_holds_no_query_is_named(small, tmp_path, content, message):
+    path = tmp_path / "q.rq"
+    path.write_bytes(content)
+    result = run("--store", str(small), "sparql", str(path))
+    assert result.exit_code == EXIT_QUERY_ERROR and message.format(file=path) in one_error_line(result)
+    from_stdin = run("--store", str(small), "sparql", "-", stdin=content)
+    assert from_stdin.exit_code == EXIT_QUERY_ERROR and message.format(file="standard input") in one_error_line(from_stdin)
+
+
+@pytest.mark.parametrize("url", ["not a url", "ftp://example.org/sparql", "http://", "http:///sparql", "localhost:7878/query"])
+def test_an_endpoint_that_is_not_an_http_url_is_a_usage_error(small, tmp_path, url):
+    path = tmp_path / "q.rq"
+    path.write_text("ASK { ?s ?p ?o }", encoding="utf-8")
+    expected = f"{url!r} is not the URL of a SPARQL endpoint: expected http:// or https:// and a host"
+    for args in (["sparql", str(path)], ["query", "run", "campus_excellence"], ["push"], ["push", "--endpoint", "http://127.0.0.1:9/q"]):
+        option = "--graph-store" if "--endpoint" in args else "--endpoint"
+        result = run("--store", str(small), *args, option, url)
+        assert result.exit_code == 2, (args, result.output)
+        assert f"Invalid value for '{option}': {expected}" in result.output
+    with pytest.raises(EndpointError, match="is not the URL of a SPARQL endpoint"):
+        select("ASK { ?s ?p ?o }", endpoint=url)
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--timeout", "nan"], "nan is not a number of seconds"),
+    (["--timeout", "-1"], "-1.0 is not in the range x>=0"),
+    (["--format", "xml"], "'xml' is not one of 'table', 'csv', 'csv-fr', 'tsv', 'json'"),
+])
+def test_wrong_options_are_usage_errors(small, args, expected):
+    result = run("--store", str(small), "query", "run", "campus_excellence", *args)
+    assert result.exit_code == 2 and expected in result.output
+
+
+def test_a_directory_or_a_missing_file_is_a_usage_error(small, tmp_path):
+    for file, expected in ((tmp_path, "Is a directory"), (tmp_path / "none.rq", "No such file or directory")):
+        result = run("--store", str(small), "sparql", str(file))
+        assert result.exit_code == 2 and expected in result.output
+
+
+def test_construct_output_errors(small, tmp_path):
+    path = tmp_path / "q.rq"
+    path.write_text("CONSTRUCT { ?r rdfs:label ?n } WHERE { ?r a cmq:Region ; rdfs:label ?n }", encoding="utf-8")
+    result = run("--store", str(small), "sparql", str(path), "--format", "csv")
+    assert result.exit_code == 2 and "a CONSTRUCT query gives Turtle; --format csv is for SELECT and ASK tables" in result.output
+    target = tmp_path / "missing" / "out.ttl"
+    result = run("--store", str(small), "sparql", str(path), "-o", str(target))
+    assert result.exit_code == EXIT_DATA_ERROR and f"cannot write {target}" in one_error_line(result)
+    written = tmp_path / "out.ttl"
+    assert run("--store", str(small), "sparql", str(path), "-o", str(written)).exit_code == 0
+    assert '"Bourgogne-Franche-Comté"@fr' in written.read_text(encoding="utf-8")

@@ -8,7 +8,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from servers import start_cmqgraph
 
+import cmqgraph
+from cmqgraph.cli import EXIT_QUERY_ERROR, main
 from cmqgraph.engine import run_query, select
 from cmqgraph.saved_queries import (
     CHOICE_LISTS,
@@ -21,6 +25,8 @@ from cmqgraph.saved_queries import (
 )
 
 DATA = Path(__file__).parent.parent / "graph" / "data"
+EXTRACTS = Path(__file__).parent / "data"
+BOM = b"\xef\xbb\xbf"
 QUERIES = load_queries()
 MOBICAMPUS = "https://w3id.org/cmqgraph/id/campus/besancon/mobicampus-automobile-et-mobilites-du-futur-nord-franche-comte"
 TI_NFC = "Transformation d'un territoire industriel"
@@ -154,6 +160,99 @@ def test_parameter_errors_name_the_parameter():
     with pytest.raises(ParameterError) as info:
         QUERIES["campus_par_territoire"].bind({"regoin": "Occitanie"})
     assert info.value.parameter == "regoin"
+
+
+# --- the graph's closed lists check the values, wherever the query runs (issue 11) ---------------------
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Path:
+    """The extracts of tests/data built into a store (a few seconds): every région and académie, 14 campuses."""
+    store = tmp_path_factory.mktemp("small") / "store"
+    cmqgraph.build(store=store, data_dir=EXTRACTS)
+    return store
+
+
+def extract_campuses(**where: str) -> set[str]:
+    """The names of the campuses of the extract ``cmq_campus_list.csv`` whose columns have the values ``where``."""
+    with (EXTRACTS / "cmq_campus_list.csv").open(encoding="utf-8-sig", newline="") as handle:
+        return {r["nom"] for r in csv.DictReader(handle, delimiter=";") if all(r[k] == v for k, v in where.items())}
+
+
+#: (query, parameter, a value the graph does not have, the name it must suggest)
+UNKNOWN_VALUES = [
+    ("campus_excellence", "region", "Bourgogne", "Bourgogne-Franche-Comté"),
+    ("campus_par_territoire", "academie", "Besancon", "Besançon"),
+]
+
+
+@pytest.mark.parametrize(("name", "param", "value", "suggested"), UNKNOWN_VALUES)
+def test_a_value_the_graph_does_not_have_is_refused_with_the_closest_names(small, name, param, value, suggested):
+    with pytest.raises(ParameterError) as refused:
+        run_query(name, {param: value}, store=small)
+    assert refused.value.parameter == param
+    assert f"parameter {param!r}: {value!r} is not one of the accepted values" in str(refused.value)
+    assert repr(suggested) in str(refused.value)
+
+
+def test_a_graph_without_the_list_says_so():
+    """An endpoint whose graph has no région (not cmqgraph's, or without the union default graph) refuses every région, saying why."""
+    with pytest.raises(ParameterError, match="parameter 'region': the graph has no values in the list 'region'"):
+        QUERIES["campus_excellence"].check_choices({"region": "Occitanie"}, {"region": []})
+    assert QUERIES["campus_excellence"].graph_lists({"region": ""}) == []  # an empty value is no value: the default applies
+    assert QUERIES["campus_par_territoire"].graph_lists({"academie": "Dijon", "filiere": "x", "region": "y"}) == ["academie", "filiere", "region"]
+
+
+@pytest.mark.parametrize(("name", "param", "value", "suggested"), UNKNOWN_VALUES)
+def test_the_command_line_refuses_it_with_exit_code_5(small, name, param, value, suggested):
+    result = CliRunner().invoke(main, ["--store", str(small), "query", "run", name, "-p", f"{param}={value}"])
+    assert result.exit_code == EXIT_QUERY_ERROR, result.output
+    assert result.output.startswith("error: ") and result.output.count("\n") == 1
+    assert f"parameter {param!r}" in result.output and repr(suggested) in result.output
+
+
+def test_values_the_graph_has_give_the_same_answers_as_before(small):
+    """Accepted (case ignored, as the queries compare them), they answer the extract's campuses."""
+    excellence = extract_campuses(region_academique="Bourgogne-Franche-Comté", excellence="oui")
+    assert len(excellence) == 4
+    for value in ("Bourgogne-Franche-Comté", "bourgogne-franche-comté"):
+        assert set(run_query("campus_excellence", {"region": value}, store=small)["nom_campus"]) == excellence
+    besancon = run_query("campus_par_territoire", {"academie": "Besançon"}, store=small)
+    assert set(besancon["nom_campus"]) == extract_campuses(academie="Besançon") and len(set(besancon["nom_campus"])) == 3
+    assert len(run_query("campus_excellence", {}, store=small)) == len(extract_campuses(excellence="oui"))  # defaults unchecked
+
+
+def test_the_same_check_on_a_remote_endpoint(small, tmp_path):
+    """On an endpoint, the lists are read from the endpoint's graph: a real ``cmqgraph serve`` on 127.0.0.1."""
+    with start_cmqgraph(small, tmp_path) as server:
+        with pytest.raises(ParameterError, match="did you mean .*'Bourgogne-Franche-Comté'") as refused:
+            run_query("campus_excellence", {"region": "Bourgogne"}, endpoint=server.endpoint, timeout=30)
+        assert refused.value.parameter == "region"
+        remote = run_query("campus_excellence", {"region": "Bourgogne-Franche-Comté"}, endpoint=server.endpoint, timeout=30)
+    local = run_query("campus_excellence", {"region": "Bourgogne-Franche-Comté"}, store=small)
+    assert remote.to_dict("records") == local.to_dict("records") and len(local) == 4
+
+
+@pytest.mark.parametrize("bom", [b"", BOM], ids=["no BOM", "BOM"])
+def test_a_saved_query_file_that_is_not_utf8_is_named_with_its_line_and_byte(small, tmp_path, bom):
+    content = bom + QUERIES["campus_excellence"].path.read_text(encoding="utf-8").encode("cp1252")
+    path = tmp_path / "campus_excellence.rq"
+    path.write_bytes(content)
+    offset = next(i for i, byte in enumerate(content) if byte >= 0x80 and i >= len(bom))
+    line = content[:offset].count(b"\n") + 1
+    expected = f"{path}, line {line}: not valid UTF-8 (byte 0x{content[offset]:02x} at offset {offset}); save the file as UTF-8"
+    with pytest.raises(QueryError) as refused:
+        load_queries(folders=(tmp_path,))
+    assert str(refused.value) == expected
+    result = CliRunner().invoke(main, ["--store", str(small), "serve", "--queries", str(tmp_path)])
+    assert result.exit_code == EXIT_QUERY_ERROR and result.output == f"error: {expected}\n"
+
+
+def test_a_saved_query_file_with_a_bom_is_read(tmp_path):
+    shipped = QUERIES["campus_excellence"]
+    (tmp_path / "mine.rq").write_bytes(BOM + shipped.path.read_bytes())
+    mine = load_queries(folders=(tmp_path,))["mine"]
+    assert (mine.title, mine.columns, mine.sparql) == (shipped.title, shipped.columns, shipped.sparql)
 
 
 # --- answers from the real data -----------------------------------------------------------------------
