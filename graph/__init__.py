@@ -11,7 +11,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .builder import BuildReport, build  # noqa: E402
-from .errors import CmqGraphError, RowIssue, SourceFileError, StoreError  # noqa: E402
+from .errors import CmqGraphError, RowIssue, ShrinkError, SourceFileError, StoreError  # noqa: E402
 from .store import open_graph, open_store  # noqa: E402
 
 __all__ = [
@@ -24,4 +24,5 @@ __all__ = [
     "RowIssue",
     "SourceFileError",
     "StoreError",
+    "ShrinkError",
 ]

@@ -1,10 +1,13 @@
 """The ``cmqgraph`` command line: a thin click layer over the Python API.
 
-Exit codes: 0 success; 1 the graph does not conform to the shapes (``validate``); 2 wrong usage;
-3 a source file cannot be read (missing, wrong encoding or separator, missing column); 4 no built
-graph, or the store cannot be opened or replaced; 5 a query problem (unknown saved query, wrong or
-missing parameter, SPARQL syntax error); 6 a remote endpoint is unreachable, timed out or answered an
-error, or a push left different triple counts on the server.
+Exit codes: 0 success; 1 the graph does not conform to the shapes (``validate``); 2 wrong usage
+(an option's value, such as an ``--endpoint`` that is not an http(s) URL); 3 a source file cannot be
+read (missing, wrong encoding or separator, missing column); 4 no built graph, or the store cannot be
+opened or replaced; 5 a query problem (unknown saved query, wrong or missing parameter, a value not in
+the graph's list, a query file that is empty or not UTF-8, SPARQL syntax error, a local query stopped at
+its timeout); 6 a remote endpoint is unreachable, timed out or answered an error, or a push left
+different triple counts on the server; 7 a build would lose a large share of an entity kind (the
+previous graph is kept; ``--accept-shrink``); 130 interrupted (Ctrl-C, SIGINT), a running query stopped.
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import math
 import sys
+import warnings
 from collections import Counter
 from pathlib import Path
+from typing import IO, NoReturn
 
 import click
 from rich.console import Console
@@ -25,16 +31,17 @@ from rich.table import Table
 from . import __version__
 from .builder import SourceReport
 from .builder import build as build_graph
-from .engine import EndpointError, construct, format_frame, query_form, run_query, select
-from .errors import CmqGraphError, SourceFileError, StoreError
-from .export import ALL_FORMATS, atomic_file
+from .engine import TABLE_FORMATS, EndpointError, check_endpoint, construct, format_frame, query_form, run_query, select
+from .errors import CmqGraphError, ShrinkError, SourceFileError, StoreError
+from .export import ALL_FORMATS, ExportWarning, atomic_file
 from .export import export as export_files
+from .local import DEFAULT_TIMEOUT, TIMEOUT_ENV
 from .network import metrics as overlap_metrics
 from .network import project as project_graph
 from .network import write_csv, write_gexf, write_graphml
 from .push import PushError
 from .push import push as push_graph
-from .saved_queries import QueryError, get_query, load_queries
+from .saved_queries import QueryError, decode_query, get_query, load_queries
 from .stats import class_counts, source_table
 from .store import STORE_ENV, open_store, resolve_store_path
 from .validate import validate as validate_graph
@@ -42,13 +49,19 @@ from .validate import violations
 from .view import DEFAULT_MAX_NODES, screenshot
 from .view import view as write_view
 
-__all__ = ["main", "EXIT_NOT_CONFORMING", "EXIT_DATA_ERROR", "EXIT_STORE_ERROR", "EXIT_QUERY_ERROR", "EXIT_ENDPOINT_ERROR"]
+__all__ = [
+    "main", "EXIT_NOT_CONFORMING", "EXIT_DATA_ERROR", "EXIT_STORE_ERROR", "EXIT_QUERY_ERROR", "EXIT_ENDPOINT_ERROR", "EXIT_SHRINK",
+    "EXIT_INTERRUPTED",
+]
 
 EXIT_NOT_CONFORMING = 1
 EXIT_DATA_ERROR = 3
 EXIT_STORE_ERROR = 4
 EXIT_QUERY_ERROR = 5
 EXIT_ENDPOINT_ERROR = 6
+EXIT_SHRINK = 7
+#: Interrupted by SIGINT (Ctrl-C): 128 + 2, the shells' convention.
+EXIT_INTERRUPTED = 130
 
 #: Error class → exit code, most specific first.
 _EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
@@ -57,22 +70,29 @@ _EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
     (QueryError, EXIT_QUERY_ERROR),
     (EndpointError, EXIT_ENDPOINT_ERROR),
     (PushError, EXIT_ENDPOINT_ERROR),
+    (ShrinkError, EXIT_SHRINK),
 )
 
 console = Console()
 errors = Console(stderr=True)
 
 
+def _fail(message: str, code: int) -> NoReturn:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, markup=True)
+    sys.exit(code)
+
+
 def _fail_cleanly(command):
-    """Turn cmqgraph's own errors into a one-line message and an exit code (no traceback)."""
+    """Turn cmqgraph's own errors, and Ctrl-C, into a one-line message and an exit code (no traceback)."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except CmqGraphError as exc:
-            errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True, markup=True)
-            sys.exit(next((code for cls, code in _EXIT_CODES if isinstance(exc, cls)), EXIT_DATA_ERROR))
+            _fail(str(exc), next((code for cls, code in _EXIT_CODES if isinstance(exc, cls)), EXIT_DATA_ERROR))
+        except KeyboardInterrupt:
+            _fail("interrompu / interrupted (Ctrl-C)", EXIT_INTERRUPTED)
 
     return wrapper
 
@@ -109,34 +129,70 @@ class _RichProgress:
         self.progress.update(self.task, total=report.rows or 1, completed=report.rows or 1)
 
 
+def _files_cell(s: SourceReport) -> str:
+    """Whose files a source read: ``vôtre`` (yours), ``livré`` (the shipped copy), or both."""
+    kinds = {"livré / shipped" if name in s.shipped else "vôtre / yours" for name in s.files}
+    return " + ".join(sorted(kinds))
+
+
+def _change(s: SourceReport) -> str:
+    if s.previous_rows is None:
+        return ""
+    return f"{s.rows - s.previous_rows:+d}" if s.rows != s.previous_rows else "="
+
+
 @main.command()
 @click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Folder of source files in the shipped formats (default: the shipped real data).")
 @click.option("--with-defaults", is_flag=True, help="Take the shipped copy of any file missing from --data.")
+@click.option(
+    "--accept-shrink", is_flag=True,
+    help="Replace the previous graph even if a kind of entity lost more than a fifth of its instances (otherwise the build stops, exit code 7).",
+)
 @click.option("--show-issues", type=int, default=10, show_default=True, help="How many row issues to list per source (all are counted).")
 @click.option("--issues-file", type=click.Path(dir_okay=False, path_type=Path), help="Write every row issue to this CSV file.")
 @click.pass_obj
 @_fail_cleanly
-def build(store: Path, data: Path | None, with_defaults: bool, show_issues: int, issues_file: Path | None) -> None:
+def build(store: Path, data: Path | None, with_defaults: bool, accept_shrink: bool, show_issues: int, issues_file: Path | None) -> None:
     """Build the graph from the source files into the store.
 
-    The new graph is built beside the old one and swapped in only when the build succeeds. Rows with
-    a bad value are skipped and reported at the end with their file, line and value.
+    The new graph is built beside the old one and swapped in only when the build succeeds, and only if it
+    did not lose a large share of an entity kind (--accept-shrink). The store folder must be new, empty
+    or a graph an earlier build made. Every file's structure is checked before the build; rows with a bad
+    value are skipped and reported at the end with their file, line and value.
     """
     with Progress(
         TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=False
     ) as progress:
-        report = build_graph(store=store, data_dir=data, with_defaults=with_defaults, progress=_RichProgress(progress))
+        report = build_graph(
+            store=store, data_dir=data, with_defaults=with_defaults, progress=_RichProgress(progress), accept_shrink=accept_shrink
+        )
     table = Table(title=f"Graph built in {report.seconds:.1f} s at {report.store}")
-    for column in ("source", "rows", "triples", "errors", "skipped", "warnings", "seconds"):
-        table.add_column(column, justify="left" if column == "source" else "right")
+    columns = ("source", "files", "rows", "change", "triples", "errors", "skipped", "warnings", "seconds")
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("source", "files") else "right")
     for s in report.sources:
         kinds = Counter(i.severity for i in s.issues)
-        table.add_row(s.name, str(s.rows), str(s.triples), str(kinds["error"]), str(kinds["skipped"]), str(kinds["warning"]), f"{s.seconds:.2f}")
-    table.add_row("total", str(sum(s.rows for s in report.sources)), str(report.triples), "", "", "", f"{report.seconds:.1f}", style="bold")
+        table.add_row(
+            s.name, _files_cell(s), str(s.rows), _change(s), str(s.triples), str(kinds["error"]), str(kinds["skipped"]), str(kinds["warning"]),
+            f"{s.seconds:.2f}",
+        )
+    table.add_row("total", "", str(sum(s.rows for s in report.sources)), "", str(report.triples), "", "", "", f"{report.seconds:.1f}", style="bold")
     console.print(table)
+    _print_notes(report)
     _print_issues(report, show_issues)
     if issues_file:
         _write_issues(report, issues_file)
+
+
+def _print_notes(report) -> None:
+    """Say what the build did not read, what it cleaned up, and what it could not compare."""
+    for name, closest in report.inputs.unknown:
+        hint = f" (did you mean {closest!r}? it was not read{', the shipped copy was' if closest in report.inputs.shipped else ''})" if closest else ""
+        errors.print(f"[bold yellow]warning:[/] {report.inputs.folder / name}: not a file the build reads{hint}", highlight=False, soft_wrap=True)
+    for path in report.removed:
+        console.print(f"removed the leftover of a killed build: {path}", highlight=False)
+    if report.previous_note:
+        errors.print(f"[bold yellow]warning:[/] {report.previous_note}", highlight=False, soft_wrap=True)
 
 
 def _print_issues(report, limit: int) -> None:
@@ -226,7 +282,7 @@ def sources(store: Path, full: bool) -> None:
     console.print(table)
 
 
-OUTPUT_FORMATS = ("table", "csv", "tsv", "json")
+OUTPUT_FORMATS = ("table", *TABLE_FORMATS)
 
 
 def _emit(frame, fmt: str, output: Path | None, title: str | None = None) -> None:
@@ -257,9 +313,35 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     return params
 
 
-_ENDPOINT = click.option("--endpoint", metavar="URL", help="Run on this SPARQL 1.1 endpoint instead of the local store.")
-_TIMEOUT = click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for a remote endpoint.")
-_FORMAT = click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True, help="Output format.")
+def _endpoint_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse, as a usage error, an endpoint that is not an http(s) URL with a host (before anything is sent)."""
+    try:
+        return None if value is None else check_endpoint(value)
+    except EndpointError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+def _seconds(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """A finite number of seconds; 0 means no limit (None) where the option allows it (``--timeout`` of the queries)."""
+    if value is None:
+        return None
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of seconds")
+    return value or None
+
+
+_ENDPOINT = click.option(
+    "--endpoint", metavar="URL", callback=_endpoint_url, help="Run on this SPARQL 1.1 endpoint (http or https) instead of the local store."
+)
+_TIMEOUT = click.option(
+    "--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, envvar=TIMEOUT_ENV, show_default=True, show_envvar=True,
+    callback=_seconds, metavar="SECONDS",
+    help="Seconds a query may run, on the local store or an endpoint, before it is stopped (exit code 5; 6 for an endpoint); 0: no limit.",
+)
+_FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True,
+    help="Output format (csv-fr: separated by ';', with a decimal comma, for a spreadsheet in French).",
+)
 _OUTPUT = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the result to this file.")
 
 
@@ -309,34 +391,53 @@ def query_describe(name: str) -> None:
 @_TIMEOUT
 @click.pass_obj
 @_fail_cleanly
-def query_run(store: Path, name: str, params: tuple[str, ...], fmt: str, output: Path | None, endpoint: str | None, timeout: float) -> None:
+def query_run(
+    store: Path, name: str, params: tuple[str, ...], fmt: str, output: Path | None, endpoint: str | None, timeout: float | None
+) -> None:
     """Run a saved query; parameters are typed and bound as values, never pasted into the query."""
     saved = get_query(name)
     frame = run_query(saved, _parse_params(params), store=store, endpoint=endpoint, timeout=timeout)
     _emit(frame, fmt, output, title=saved.title["fr"])
 
 
+def _read_query(file: IO[bytes]) -> tuple[str, str]:
+    """The query in ``file`` (UTF-8, BOM allowed) and its form; :class:`QueryError` naming the file when it holds none."""
+    name = getattr(file, "name", "<stdin>")  # the standard input, or the stream of a test runner, may have none
+    where = "standard input" if name == "<stdin>" else name
+    text = decode_query(file.read(), where)
+    if not text.strip():
+        raise QueryError(f"{where} is empty: no query to run")
+    try:
+        return text, query_form(text)
+    except QueryError as exc:
+        raise QueryError(f"{where}: {exc}") from exc
+
+
 @main.command()
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 @_FORMAT
 @_OUTPUT
 @_ENDPOINT
 @_TIMEOUT
 @click.pass_obj
 @_fail_cleanly
-def sparql(store: Path, file, fmt: str, output: Path | None, endpoint: str | None, timeout: float) -> None:
+def sparql(store: Path, file: IO[bytes], fmt: str, output: Path | None, endpoint: str | None, timeout: float | None) -> None:
     """Run an ad-hoc SPARQL query from FILE (or - for standard input).
 
     SELECT and ASK give a table (or CSV, TSV, JSON); CONSTRUCT and DESCRIBE give Turtle. The cmqgraph
-    prefixes (cmq:, org:, skos:, dct:, prov:, rdfs:, …) are declared for you.
+    prefixes (cmq:, org:, skos:, dct:, prov:, rdfs:, …) are declared for you. The file is UTF-8 (a BOM is
+    accepted).
     """
-    text = file.read()
-    if query_form(text) in ("CONSTRUCT", "DESCRIBE"):
+    text, form = _read_query(file)
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        if fmt != "table":
+            raise click.BadParameter(f"a {form} query gives Turtle; --format {fmt} is for SELECT and ASK tables", param_hint="--format")
         turtle = construct(text, store=store, endpoint=endpoint, timeout=timeout).serialize(format="turtle")
         if output is None:
             click.echo(turtle)
-        else:
-            output.write_text(turtle, encoding="utf-8")
+            return
+        with atomic_file(output) as f:
+            f.write(turtle.encode("utf-8"))
         return
     _emit(select(text, store=store, endpoint=endpoint, timeout=timeout), fmt, output)
 
@@ -357,14 +458,17 @@ class _PushBar:
 
 
 @main.command()
-@click.option("--endpoint", required=True, metavar="URL", help="The server's SPARQL query URL (used to check the counts).")
-@click.option("--graph-store", metavar="URL", help="The server's Graph Store HTTP Protocol URL (default: the --endpoint URL).")
+@click.option("--endpoint", required=True, metavar="URL", callback=_endpoint_url, help="The server's SPARQL query URL (used to check the counts).")
+@click.option("--graph-store", metavar="URL", callback=_endpoint_url, help="The server's Graph Store HTTP Protocol URL (default: the --endpoint URL).")
 @click.option("--user", help="User name for the Graph Store.")
 @click.option("--password", envvar="CMQGRAPH_PUSH_PASSWORD", help="Password (or set CMQGRAPH_PUSH_PASSWORD).")
 @click.option("--auth", "auth_kind", type=click.Choice(("basic", "digest")), default="basic", show_default=True, help="HTTP authentication scheme.")
 @click.option("--chunk", type=click.IntRange(min=1), default=50_000, show_default=True, help="Triples per HTTP request.")
 @click.option("--append", is_flag=True, help="Add to the remote graphs instead of replacing them.")
-@_TIMEOUT
+@click.option(
+    "--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True, callback=_seconds, metavar="SECONDS",
+    help="Seconds to wait for each request to the server.",
+)
 @click.pass_obj
 @_fail_cleanly
 def push(
@@ -462,7 +566,11 @@ _PUBLIC_URL = click.option(
 )
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"), show_default=True, help="Folder of the files.")
 @click.option("--gzip", "gzip_", is_flag=True, help="Gzip the RDF dumps (deterministic .gz).")
-@click.option("--base-url", help="URL the files are published under (download URLs in the catalogue; default: file: URLs).")
+@click.option(
+    "--base-url",
+    help="URL the files are published under (download URLs in the catalogue). Without it: file: URLs of the export folder, "
+    "to look at before publishing; a warning says so.",
+)
 @click.option("--sparql-endpoint", help="URL of a public SPARQL endpoint, described as a dcat:DataService (default: the --public-url's /sparql).")
 @_PUBLIC_URL
 @click.pass_obj
@@ -477,13 +585,20 @@ def export(
     """
     if sparql_endpoint is None and public_url:
         sparql_endpoint = public_url.rstrip("/") + "/sparql"
-    files = export_files(store, out, formats, gzip=gzip_, base_url=base_url, sparql_endpoint=sparql_endpoint)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ExportWarning)
+        files = export_files(store, out, formats, gzip=gzip_, base_url=base_url, sparql_endpoint=sparql_endpoint)
     table = Table(title=f"Exported to {out}")
     table.add_column("file")
     table.add_column("bytes", justify="right")
     for path in files:
         table.add_row(path.name, f"{path.stat().st_size:,}")
     console.print(table)
+    for warning in caught:
+        if issubclass(warning.category, ExportWarning):
+            errors.print(f"[bold yellow]warning:[/] {warning.message}", highlight=False, soft_wrap=True)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
 
 
 @main.command()

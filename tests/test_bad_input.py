@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -377,3 +378,21 @@ def test_an_entry_that_cannot_be_read_is_an_error_not_absent(tmp_path, kind):
     with pytest.raises(SourceFileError, match=expected) as err:
         locate_files(data, with_defaults=True)
     assert err.value.path == entry
+
+
+def test_the_build_says_which_files_were_yours_and_which_it_did_not_read(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(DATA / "poles_competitivite.csv", data)
+    shutil.copy(DATA / CAMPUSES, data / "cmq_campus_list (1).csv")
+    result = subprocess.run(
+        [sys.executable, "-m", "cmqgraph", "--store", str(tmp_path / "store"), "build", "--data", str(data), "--with-defaults"],
+        capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"},
+    )
+    assert result.returncode == 0, result.stderr
+    rows = {row.split("│")[1].strip(): row.split("│")[2].strip() for row in result.stdout.splitlines() if row.startswith("│ ")}
+    assert rows["poles"] == "vôtre / yours" and rows["cmq"] == "livré / shipped"
+    assert (
+        f"warning: {data / 'cmq_campus_list (1).csv'}: not a file the build reads (did you mean 'cmq_campus_list.csv'? "
+        "it was not read, the shipped copy was)"
+    ) in " ".join(result.stderr.split())

@@ -279,3 +279,17 @@ def test_a_small_change_is_swapped_in_with_the_previous_counts(tmp_path):
     report = cmqgraph.build(store=store, data_dir=data)
     cmq = next(s for s in report.sources if s.name == "cmq")
     assert (cmq.previous_rows, cmq.rows) == (14, 13)
+
+
+def test_the_command_line_stops_a_shrinking_build_with_exit_7_and_shows_the_change(tmp_path):
+    store, data = tmp_path / "store", small_data(tmp_path)
+    assert cmqgraph_cli("--store", str(store), "build", "--data", str(data)).returncode == 0
+    campuses = (data / "cmq_campus_list.csv").read_text(encoding="utf-8").splitlines()
+    (data / "cmq_campus_list.csv").write_text("\n".join(campuses[:4]) + "\n", encoding="utf-8")
+    line = one_line_error(cmqgraph_cli("--store", str(store), "build", "--data", str(data)), 7)
+    assert "cmq:Campus 14 → 3" in line and "--accept-shrink" in line
+    accepted = cmqgraph_cli("--store", str(store), "build", "--data", str(data), "--accept-shrink", env={**os.environ, "COLUMNS": "200"})
+    assert accepted.returncode == 0, accepted.stderr
+    [cmq] = [row for row in accepted.stdout.splitlines() if row.startswith("│ cmq ")]
+    cells = [c.strip() for c in cmq.strip("│").split("│")]
+    assert cells[:4] == ["cmq", "vôtre / yours", "3", "-11"]
