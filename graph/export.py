@@ -25,6 +25,8 @@ import json
 import os
 import tempfile
 import time
+import urllib.parse
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from importlib.resources import files as package_files
 from pathlib import Path
@@ -38,6 +40,7 @@ from .store import open_store
 
 __all__ = [
     "ExportError",
+    "ExportWarning",
     "RDF_FORMATS",
     "ALL_FORMATS",
     "export_rdf",
@@ -69,6 +72,18 @@ SORT_RUN_LINES = 1_000_000
 
 class ExportError(CmqGraphError):
     """An export could not be written (unwritable folder, full disk…); no partial file is left behind."""
+
+
+class ExportWarning(UserWarning):
+    """An export was written but is not ready to publish as is (a catalogue without a base URL)."""
+
+
+#: The warning of a catalogue written without a base URL (French, then English).
+NO_BASE_URL_WARNING = (
+    "catalogue sans --base-url : ses URL de téléchargement sont les fichiers locaux (file://) ; avant de publier, relancez "
+    "l'export avec --base-url URL, l'adresse où les fichiers seront en ligne / catalogue without --base-url: its download "
+    "URLs are the local files (file://); before publishing, export again with --base-url URL, the address the files will be online at"
+)
 
 
 def source_date_epoch() -> int | None:
@@ -504,14 +519,33 @@ def _sorted_jsonld(graph) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
+def _check_base_url(base_url: str) -> None:
+    parts = urllib.parse.urlsplit(base_url)
+    if parts.scheme not in ("http", "https", "ftp", "ftps") or not parts.netloc:
+        raise ExportError(
+            f"--base-url doit être une URL http(s) ou ftp(s) absolue, pas {base_url!r} / "
+            f"--base-url must be an absolute http(s) or ftp(s) URL, not {base_url!r}"
+        )
+
+
 def export_dcat(store, out_dir, files: Sequence[Path], base_url: str | None = None, sparql_endpoint: str | None = None) -> tuple[Path, Path]:
     """Write ``catalog.ttl`` and ``catalog.jsonld``: a DCAT-AP 3 catalogue of ``files`` (one distribution each).
 
-    ``base_url`` gives the download URLs (``{base_url}/{file name}``; else ``file:`` URLs of the files);
+    ``base_url`` gives the download URLs (``{base_url}/{file name}``); without it they are ``file:`` URLs of
+    the files, for a look before publishing: the catalogue says so and an :class:`ExportWarning` is issued.
     ``sparql_endpoint`` adds a ``dcat:DataService`` (and a distribution served by it).
+
+    Raises
+    ------
+    ExportError
+        ``base_url`` is not an absolute http(s) (or ftp) URL, or a file cannot be written.
     """
     from .dcat import catalogue
 
+    if base_url is None:
+        warnings.warn(NO_BASE_URL_WARNING, ExportWarning, stacklevel=2)
+    else:
+        _check_base_url(base_url)
     ox_store = _as_store(store)
     out = _target_dir(out_dir)
     graph = catalogue(ox_store, [Path(f) for f in files], base_url, sparql_endpoint, release_date(ox_store))
@@ -586,12 +620,15 @@ def export(
 
     ``formats`` holds any of ``ttl``, ``nt``, ``nq``, ``jsonld``, ``csv``, ``dcat``, ``docs`` or ``all``.
     The catalogue (``dcat``) describes every other file written by the same call (when ``dcat`` is the only
-    format, the files already in ``out_dir`` that an export would write).
+    format, the files already in ``out_dir`` that an export would write). A catalogue without ``base_url``
+    issues an :class:`ExportWarning` (see :func:`export_dcat`).
     """
     chosen = list(ALL_FORMATS) if "all" in formats else list(dict.fromkeys(formats))
     unknown = [f for f in chosen if f not in ALL_FORMATS]
     if unknown:
         raise ValueError(f"unknown export format(s) {unknown}: choose among {[*ALL_FORMATS, 'all']}")
+    if base_url is not None and "dcat" in chosen:
+        _check_base_url(base_url)  # before the long exports, not after them
     out = _target_dir(out_dir)
     ox_store = _as_store(store)
     written: list[Path] = []
@@ -631,7 +668,9 @@ def time_exports(store=None, out_dir=None, formats: Sequence[str] = (*RDF_FORMAT
             target = folder / fmt
             started = time.perf_counter()
             if fmt == "dcat":
-                files = list(export_dcat(ox_store, target, so_far))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ExportWarning)  # timed in a temporary folder: never published
+                    files = list(export_dcat(ox_store, target, so_far))
             else:
                 files = export(ox_store, target, [fmt])
                 so_far += files

@@ -33,6 +33,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pandas as pd
 
@@ -99,6 +100,15 @@ def rows_text(header: Sequence[str], rows: Iterable[Sequence[str]], dialect: str
     return buffer.getvalue()
 
 
+def _text_cell(value: object, decimal: str) -> object:
+    """A cell of a column that pandas does not type as numbers: text neutralised, a number with the ``decimal`` mark."""
+    if isinstance(value, str):
+        return neutralise(value)
+    if isinstance(value, (float, Decimal)) and not pd.isna(value):
+        return str(value).replace(".", decimal)
+    return value
+
+
 def frame_text(frame: pd.DataFrame, dialect: str = "csv") -> str:
     """Return ``frame`` as CSV text in ``dialect``: text cells neutralised, numbers with the dialect's decimal mark.
 
@@ -113,7 +123,7 @@ def frame_text(frame: pd.DataFrame, dialect: str = "csv") -> str:
     safe = frame.copy()
     for column in safe.columns:
         if not pd.api.types.is_numeric_dtype(safe[column]):
-            safe[column] = safe[column].map(lambda v: neutralise(v) if isinstance(v, str) else v)
+            safe[column] = safe[column].map(lambda v: _text_cell(v, spec.decimal))
     safe.columns = [neutralise(str(c)) for c in safe.columns]
     text = safe.to_csv(index=False, sep=spec.delimiter, lineterminator=spec.lineterminator, decimal=spec.decimal)
     return ("\ufeff" + text) if spec.bom else text

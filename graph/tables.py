@@ -1,23 +1,39 @@
-"""CSV tables of the graph and their Frictionless data package (Table Schema with keys).
+"""CSV tables of the graph and their Frictionless data package (Table Schema with keys), and their licences.
 
 One UTF-8 CSV per entity kind and per relation, English snake_case column names, the entity IRI as the
 key (``iri``) and the official code beside it; rows sorted by the primary key. A property with several
 values for one entity (a school named differently by two sources) gives its smallest value (SPARQL
 ``MIN``), so each entity is one row; the RDF dumps keep every value.
+
+Licences: each source states its own (``dct:license`` in ``graph/meta``). A file that holds data of a
+source under another licence than the Licence Ouverte is offered under that licence (see
+:data:`LICENCES`): the RDF dumps hold every source, and a table holds a source's data when its rows would
+differ without that source's named graph (:func:`table_licensing`).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib import RDF, URIRef, Variable
+from rdflib import Literal as RdfLiteral
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
 
-from .iris import PREFIXES
+from .export import ExportError
+from .iris import ID, PREFIXES
 from .spreadsheet import rows_text
 
-__all__ = ["Table", "TABLES", "entity_query", "table_rows", "write_tables", "datapackage", "source_descriptions"]
+__all__ = [
+    "Table", "TABLES", "entity_query", "table_rows", "write_tables", "datapackage", "source_descriptions",
+    "LICENCES", "LICENCE_OUVERTE", "ODBL", "Licensing", "combined_licence", "graph_licensing", "table_licensing",
+]
 
 _PREFIX_LINES = "\n".join(f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items())
 
@@ -107,7 +123,7 @@ TABLES: tuple[Table, ...] = (
                 "homepage": "foaf:homepage",
                 "support_establishment": "cmq:supportEstablishment",
                 "excellence_status": "cmq:excellenceStatus",
-                "excellence_year": r"?iri cmq:labelling ?x . ?x cmq:labelType id:label\/excellence ; cmq:labelYear ?v",
+                "excellence_year": f"?iri cmq:labelling ?x . ?x cmq:labelType <{ID['label/excellence']}> ; cmq:labelYear ?v",
                 "certainty": "cmq:certainty",
             },
         ),
@@ -364,9 +380,16 @@ def _cell(term, kind: str) -> str:
     return value
 
 
-def table_rows(store: ox.Store, table: Table) -> list[list[str]]:
-    """Return the rows of ``table`` (cells as CSV text), sorted by the primary key then the whole row."""
-    solutions = store.query(f"{_PREFIX_LINES}\n{table.sparql}", use_default_graph_as_union=True)
+def table_rows(store: ox.Store, table: Table, graphs: list[ox.NamedNode] | None = None) -> list[list[str]]:
+    """Return the rows of ``table`` (cells as CSV text), sorted by the primary key then the whole row.
+
+    The query sees the union of all named graphs, or of ``graphs`` only.
+    """
+    query = f"{_PREFIX_LINES}\n{table.sparql}"
+    if graphs is None:
+        solutions = store.query(query, use_default_graph_as_union=True)
+    else:
+        solutions = store.query(query, default_graph=[ox.DefaultGraph(), *graphs], named_graphs=graphs)
     kinds = [kind for _, kind, _ in table.fields]
     names = [name for name, _, _ in table.fields]
     rows = [[_cell(solution[name], kind) for name, kind in zip(names, kinds)] for solution in solutions]
@@ -387,11 +410,15 @@ def csv_bytes(table: Table, rows: list[list[str]]) -> bytes:
 
 
 def source_descriptions(store: ox.Store) -> list[dict]:
-    """Return each source dataset of ``graph/meta``: iri, name, title, licence, upstream, temporal (sorted by name)."""
+    """Return each source dataset of ``graph/meta``: iri, name, title, licence, upstream, temporal, graph (sorted by name).
+
+    ``graph`` is the IRI of the source's named graph (empty when ``graph/meta`` does not state it).
+    """
     query = f"""{_PREFIX_LINES}
-    SELECT ?s ?title ?licence ?upstream ?temporal WHERE {{ GRAPH <{PREFIXES["cmq"].rsplit("ontology#", 1)[0]}graph/meta> {{
+    SELECT ?s ?title ?licence ?upstream ?temporal ?graph WHERE {{ GRAPH <{PREFIXES["cmq"].rsplit("ontology#", 1)[0]}graph/meta> {{
         ?s a cmq:SourceDataset ; dct:title ?title ; dct:license ?licence .
-        OPTIONAL {{ ?s cmq:upstreamRepository ?upstream }} OPTIONAL {{ ?s dct:temporal ?temporal }} }} }}"""
+        OPTIONAL {{ ?s cmq:upstreamRepository ?upstream }} OPTIONAL {{ ?s dct:temporal ?temporal }}
+        OPTIONAL {{ ?s cmq:namedGraph ?graph }} }} }}"""
     out = []
     for row in store.query(query):
         out.append(
@@ -402,16 +429,164 @@ def source_descriptions(store: ox.Store) -> list[dict]:
                 "licence": row["licence"].value,
                 "upstream": row["upstream"].value if row["upstream"] else "",
                 "temporal": row["temporal"].value if row["temporal"] else "",
+                "graph": row["graph"].value if row["graph"] else "",
             }
         )
     return sorted(out, key=lambda d: d["name"])
 
 
-#: Known licences: IRI → (Frictionless name, title).
+# ---------------------------------------------------------------------------------------------------------
+# licences
+
+LICENCE_OUVERTE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+ODBL = "https://opendatacommons.org/licenses/odbl/1-0/"
+
+#: Known licences, IRI → (Frictionless name, title), from the most permissive to the least. Data under one
+#: may be redistributed under any later one (the Licence Ouverte 2.0 is compatible with every free licence
+#: that requires attribution, the ODbL among them), so a file that mixes data under several is offered
+#: under the last of them. The titles are the ones data.gouv.fr gives these licences: udata's harvester
+#: recognises a licence by its title (``License.guess_one`` in ``udata/core/dataset/models.py``).
 LICENCES = {
-    "https://www.etalab.gouv.fr/licence-ouverte-open-licence/": ("etalab-2.0", "Licence Ouverte / Open Licence 2.0"),
-    "https://opendatacommons.org/licenses/odbl/1-0/": ("ODbL-1.0", "Open Data Commons Open Database License 1.0"),
+    LICENCE_OUVERTE: ("etalab-2.0", "Licence Ouverte / Open Licence version 2.0"),
+    ODBL: ("ODbL-1.0", "Open Data Commons Open Database License (ODbL)"),
 }
+
+
+@dataclass(frozen=True)
+class Licensing:
+    """The licence a file is offered under, and the sources under another licence than the Licence Ouverte it holds data of."""
+
+    licence: str
+    sources: tuple[str, ...] = ()
+
+
+def combined_licence(licences: Iterable[str]) -> str:
+    """Return the licence a file that mixes data under ``licences`` is offered under: the last of them in :data:`LICENCES`.
+
+    >>> combined_licence([LICENCE_OUVERTE, ODBL, LICENCE_OUVERTE]) == ODBL
+    True
+
+    Raises
+    ------
+    ExportError
+        A licence is not in :data:`LICENCES` (nothing tells which licence the mix may be offered under).
+    """
+    chosen = set(licences) | {LICENCE_OUVERTE}
+    unknown = sorted(chosen - set(LICENCES))
+    if unknown:
+        raise ExportError(
+            f"licence inconnue de cmqgraph.tables.LICENCES : {unknown[0]} ; impossible de dire sous quelle licence diffuser "
+            f"un fichier qui la mêle à d'autres / unknown licence {unknown[0]}: cannot tell which licence a file mixing it is offered under"
+        )
+    order = list(LICENCES)
+    return max(chosen, key=order.index)
+
+
+def _others(sources: list[dict]) -> list[dict]:
+    return [s for s in sources if s["licence"] != LICENCE_OUVERTE]
+
+
+def graph_licensing(sources: list[dict]) -> Licensing:
+    """Return the licensing of a file that holds the whole graph (an RDF dump, the SPARQL endpoint)."""
+    others = _others(sources)
+    return Licensing(combined_licence(s["licence"] for s in sources), tuple(s["name"] for s in others))
+
+
+# A conservative IRI syntax: a constant rdflib reads otherwise than Oxigraph would (an escape left in) fails it.
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*")
+
+
+def _triple_patterns(sparql: str) -> tuple[list[tuple[tuple, bool]], dict[Variable, set[URIRef]]] | None:
+    """Return the triple patterns of ``sparql`` and the classes its required patterns give to variables.
+
+    A class is taken only from an ``?x a C`` pattern that every solution must match (not one inside an
+    OPTIONAL, UNION, MINUS, sub-query or expression). Each pattern comes with whether those classes bind
+    its variables (not inside a sub-query, whose variables may be others of the same name). None when
+    rdflib cannot read the query.
+    """
+    try:
+        algebra = prepareQuery(sparql).algebra
+    except Exception:  # noqa: BLE001 - rdflib reads less SPARQL than Oxigraph: the caller then runs the exact check
+        return None
+    triples: list[tuple[tuple, bool]] = []
+    classes: dict[Variable, set[URIRef]] = {}
+
+    def walk(node: object, required: bool, outer: bool) -> None:
+        if isinstance(node, (list, tuple)):
+            for item in node:
+                walk(item, False, outer)
+        if not isinstance(node, CompValue):
+            return
+        if node.name == "BGP":
+            for s, p, o in node.triples:
+                triples.append(((s, p, o), outer))
+                if required and isinstance(s, Variable) and p == RDF.type and isinstance(o, URIRef):
+                    classes.setdefault(s, set()).add(o)
+        for key, value in node.items():
+            keeps = key in ("p", "p1", "p2") and node.name not in ("Union", "Minus", "ToMultiSet")
+            walk(value, required and keeps and not (node.name == "LeftJoin" and key == "p2"), outer and node.name != "ToMultiSet")
+
+    walk(algebra, True, True)
+    return triples, classes
+
+
+def _sparql_term(term: object, fresh: Iterator[str]) -> str | None:
+    """Return ``term`` of a triple pattern as SPARQL text (a path or blank node as a new variable), None if doubtful."""
+    if isinstance(term, Variable):
+        return term.n3()
+    if isinstance(term, URIRef):
+        return f"<{term}>" if _IRI.fullmatch(str(term)) else None
+    if isinstance(term, RdfLiteral):
+        return term.n3()
+    return f"?{next(fresh)}"  # a property path, or a blank node of the pattern
+
+
+def _may_read(store: ox.Store, sparql: str, graphs: list[str]) -> bool:
+    """Whether ``sparql`` may read a triple of ``graphs``: False only when none of its triple patterns matches one.
+
+    A pattern whose variable the query requires to be of class C is matched only by triples whose term is
+    of class C. The answer is conservative: True whenever the patterns cannot be read.
+    """
+    found = _triple_patterns(f"{_PREFIX_LINES}\n{sparql}")
+    if found is None:
+        return True
+    triples, classes = found
+    names = " ".join(f"<{g}>" for g in graphs)
+    fresh = (f"cmqgraph_any{n}" for n in itertools.count())
+    for triple, outer in triples:
+        terms = [_sparql_term(term, fresh) for term in triple]
+        if None in terms:
+            return True
+        anchors = " ".join(
+            f"{term.n3()} a <{cls}> ." for term in (triple[0], triple[2]) if outer and isinstance(term, Variable)
+            for cls in sorted(classes.get(term, ()))
+        )
+        ask = f"ASK {{ VALUES ?cmqgraph_graph {{ {names} }} GRAPH ?cmqgraph_graph {{ {' '.join(terms)} }} {anchors} }}"
+        if store.query(ask, use_default_graph_as_union=True):
+            return True
+    return False
+
+
+def _holds(store: ox.Store, table: Table, source: dict, rows: list[list[str]] | None) -> bool:
+    """Whether ``table`` holds data of ``source``: its ``rows`` (queried when None) would differ without the source's named graph."""
+    if not source["graph"]:
+        return True
+    if not _may_read(store, table.sparql, [source["graph"]]):
+        return False
+    others = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value != source["graph"]]
+    return table_rows(store, table, others) != (table_rows(store, table) if rows is None else rows)
+
+
+def table_licensing(store: ox.Store, sources: list[dict], rows: dict[str, list[list[str]]] | None = None) -> dict[str, Licensing]:
+    """Return the licensing of each table (by name): the Licence Ouverte, or the licence of the sources it holds data of.
+
+    ``rows`` gives the tables' rows when they are already computed (else they are queried when needed).
+    """
+    out = {}
+    for table in TABLES:
+        held = [s for s in _others(sources) if _holds(store, table, s, None if rows is None else rows[table.name])]
+        out[table.name] = Licensing(combined_licence(s["licence"] for s in held), tuple(s["name"] for s in held))
+    return out
 
 
 def _licence(iri: str) -> dict:
@@ -422,10 +597,15 @@ def _licence(iri: str) -> dict:
     return out
 
 
-def datapackage(store: ox.Store, tables: list[tuple[Table, Path]]) -> dict:
-    """Return the Frictionless data package descriptor of the written ``tables`` (paths relative to its folder)."""
+def datapackage(store: ox.Store, tables: list[tuple[Table, Path]], licensing: dict[str, Licensing] | None = None) -> dict:
+    """Return the Frictionless data package descriptor of the written ``tables`` (paths relative to its folder).
+
+    Each resource states its licence (``licensing``, else :func:`table_licensing`); the package states the
+    licence the tables are offered under together.
+    """
     sources = source_descriptions(store)
-    licences = sorted({s["licence"] for s in sources}, key=lambda iri: (iri not in LICENCES, iri))
+    if licensing is None:
+        licensing = table_licensing(store, sources)
     resources = []
     for table, path in tables:
         schema: dict = {
@@ -448,6 +628,7 @@ def datapackage(store: ox.Store, tables: list[tuple[Table, Path]]) -> dict:
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
+                "licenses": [_licence(licensing[table.name].licence)],
                 "schema": schema,
             }
         )
@@ -456,9 +637,10 @@ def datapackage(store: ox.Store, tables: list[tuple[Table, Path]]) -> dict:
         "name": "cmqgraph",
         "title": "cmqgraph: Campus des métiers et des qualifications, schools, trainings, trades, pôles and projects",
         "description": "Tables exported from the cmqgraph knowledge graph (https://w3id.org/cmqgraph). "
-        "Each entity is keyed by its IRI; the RDF dumps hold every value and provenance.",
+        "Each entity is keyed by its IRI; the RDF dumps hold every value and provenance. Each table states its licence: "
+        "the Licence Ouverte 2.0, or the licence of a source whose data it holds.",
         "homepage": "https://w3id.org/cmqgraph",
-        "licenses": [_licence(iri) for iri in licences],
+        "licenses": [_licence(combined_licence(licensing[table.name].licence for table, _ in tables))],
         "sources": [{"title": s["title"], "path": s["iri"], "description": s["upstream"]} for s in sources],
         "keywords": ["campus des métiers et des qualifications", "formation professionnelle", "ROME", "UAI", "CFD"],
         "resources": resources,
@@ -472,13 +654,15 @@ def dump_json(data: dict) -> bytes:
 def write_tables(store: ox.Store, out: Path, opener) -> list[Path]:
     """Write every table and ``datapackage.json`` into ``out`` with ``opener(path)`` (an atomic writer)."""
     written: list[tuple[Table, Path]] = []
+    rows: dict[str, list[list[str]]] = {}
     for table in TABLES:
         path = out / f"{table.name}.csv"
-        data = csv_bytes(table, table_rows(store, table))
+        rows[table.name] = table_rows(store, table)
         with opener(path) as f:
-            f.write(data)
+            f.write(csv_bytes(table, rows[table.name]))
         written.append((table, path))
+    licensing = table_licensing(store, source_descriptions(store), rows)
     package = out / "datapackage.json"
     with opener(package) as f:
-        f.write(dump_json(datapackage(store, written)))
+        f.write(dump_json(datapackage(store, written, licensing)))
     return [p for _, p in written] + [package]

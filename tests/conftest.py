@@ -12,6 +12,25 @@ from cmqgraph.sources import BuildContext
 DATA = Path(__file__).parent / "data"
 
 
+def build_with_campus_renamed(folder: Path, old: str, new: str) -> Path:
+    """Build the extracts of tests/data into ``folder/store``, the campus named ``old`` renamed ``new``; return the store.
+
+    ``new`` is written as a quoted CSV field when it holds ``;`` or ``"``.
+    """
+    data = folder / "data"
+    data.mkdir()
+    for path in DATA.iterdir():
+        if path.is_file() and path.suffix in (".csv", ".json"):
+            (data / path.name).write_bytes(path.read_bytes())
+    campuses = data / "cmq_campus_list.csv"
+    text = campuses.read_text(encoding="utf-8")
+    assert text.count(f"\n{old};") == 1
+    field = '"' + new.replace('"', '""') + '"' if any(c in new for c in ';"') else new
+    campuses.write_text(text.replace(f"\n{old};", f"\n{field};"), encoding="utf-8")
+    cmqgraph.build(store=folder / "store", data_dir=data)
+    return folder / "store"
+
+
 def fixture_context(*names: str, folder: Path = DATA) -> BuildContext:
     """Return a BuildContext whose files are the extracts ``names`` in ``folder``."""
     return BuildContext(files={name: folder / name for name in names})

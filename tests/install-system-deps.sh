@@ -2,13 +2,15 @@
 # Install the Debian/Ubuntu packages the test suite needs, only those missing; safe to run again.
 #   virtuoso-opensource : Virtuoso 7 (virtuoso-t), the second SPARQL server of tests/test_push.py
 #   chromium            : headless browser that opens the HTML views in tests/test_view.py (via Playwright)
+#   libreoffice-calc-nogui : LibreOffice Calc without GUI (soffice --headless), which opens the exported CSV in
+#                         tests/test_spreadsheet.py as a French user's spreadsheet would (58 packages, 87 MB, 277 MB installed)
 # Runs apt-get as root, or through sudo when not root. Non-interactive. Exits non-zero with a
 # message when a package is missing and cannot be installed.
 set -euo pipefail
 
-PACKAGES=(virtuoso-opensource chromium)
+PACKAGES=(virtuoso-opensource chromium libreoffice-calc-nogui)
 # The executable each package must provide (same order), checked after installing.
-EXECUTABLES=(virtuoso-t chromium)
+EXECUTABLES=(virtuoso-t chromium soffice)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

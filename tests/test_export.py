@@ -17,6 +17,8 @@ from rdflib.compare import isomorphic
 
 DATA = Path(__file__).parent / "data"
 EPOCH = "1700000000"
+LICENCE_OUVERTE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+ODBL = "https://opendatacommons.org/licenses/odbl/1-0/"
 
 
 @pytest.fixture(scope="module")
@@ -270,9 +272,11 @@ def test_csv_tables_and_datapackage_validate(csv_files):
     names = {r["name"] for r in descriptor["resources"]}
     assert {"campuses", "schools", "trainings", "trades", "clusters", "projects", "territories",
             "memberships", "training_offers", "training_trades", "overlaps"} <= names
-    licences = {lic["path"] for lic in descriptor["licenses"]}
-    assert "https://www.etalab.gouv.fr/licence-ouverte-open-licence/" in licences
-    assert "https://opendatacommons.org/licenses/odbl/1-0/" in licences
+    # The only source under another licence, ONISEP (ODbL), gives the graph its métiers (cmq:OnisepJob), their
+    # pages and the trades' France Travail pages: no table has a column for them, so every table is Licence Ouverte.
+    lo = [{"path": LICENCE_OUVERTE, "title": "Licence Ouverte / Open Licence version 2.0", "name": "etalab-2.0"}]
+    assert descriptor["licenses"] == lo
+    assert all(r["licenses"] == lo for r in descriptor["resources"])
     assert all(s["title"] for s in descriptor["sources"])
     for resource in descriptor["resources"]:
         assert resource["schema"]["primaryKey"]
@@ -309,6 +313,62 @@ def test_csv_counts_known_figures(csv_files):
     assert mobicampus and mobicampus[0].endswith(",true,true")
 
 
+@pytest.fixture(scope="module")
+def fixture_store(tmp_path_factory) -> ox.Store:
+    """The small real graph of tests/data, in memory."""
+    path = tmp_path_factory.mktemp("fixtures") / "store"
+    cmqgraph.build(store=path, data_dir=DATA)
+    memory = ox.Store()
+    memory.bulk_extend(cmqgraph.open_store(path))
+    return memory
+
+
+def _relicensed(store: ox.Store, source: str) -> ox.Store:
+    """A copy of ``store`` where ``graph/meta`` gives the source ``source`` the ODbL."""
+    copy = ox.Store()
+    copy.bulk_extend(store)
+    node = ox.NamedNode(f"https://w3id.org/cmqgraph/id/source/{source}")
+    meta = ox.NamedNode("https://w3id.org/cmqgraph/graph/meta")
+    licence = ox.NamedNode("http://purl.org/dc/terms/license")
+    (old,) = copy.quads_for_pattern(node, licence, None, meta)
+    copy.remove(old)
+    copy.add(ox.Quad(node, licence, ox.NamedNode(ODBL), meta))
+    return copy
+
+
+def test_a_table_takes_the_licence_of_the_sources_it_holds_data_of(fixture_store):
+    """For each source in turn under the ODbL, the tables declared ODbL are exactly those whose rows change without it.
+
+    The expected tables are found by brute force: each table queried on every named graph but the source's.
+    """
+    from cmqgraph import tables
+
+    for source in tables.source_descriptions(fixture_store):
+        store = _relicensed(fixture_store, source["name"])
+        found = {name for name, lic in tables.table_licensing(store, tables.source_descriptions(store)).items() if lic.licence == ODBL}
+        others = [g for g in store.named_graphs() if g.value != source["graph"]]
+        expected = {t.name for t in tables.TABLES if tables.table_rows(store, t, others) != tables.table_rows(store, t)}
+        assert found == expected, source["name"]
+        if source["name"] == "cmq":  # the hand-made campus list gives the campuses, not the BCN trainings
+            assert "campuses" in found and "trainings" not in found
+
+
+def test_datapackage_and_catalogue_give_each_table_the_same_licence(fixture_store, tmp_path):
+    store = _relicensed(fixture_store, "cmq")
+    files = ex.export_csv(store, tmp_path)
+    with pytest.warns(ex.ExportWarning):
+        ttl, _ = ex.export_dcat(store, tmp_path, files)
+    descriptor = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
+    g = rdflib.Graph().parse(ttl)
+    DCT = rdflib.Namespace("http://purl.org/dc/terms/")
+    for resource in descriptor["resources"]:
+        (dist,) = g.subjects(DCT.title, rdflib.Literal(resource["path"]))
+        assert [lic["path"] for lic in resource["licenses"]] == [str(g.value(dist, DCT.license))], resource["name"]
+        assert (g.value(dist, DCT.rights) is not None) == (resource["licenses"][0]["path"] == ODBL)
+    assert {r["name"]: r["licenses"][0]["path"] for r in descriptor["resources"]}["campuses"] == ODBL
+    assert [lic["path"] for lic in descriptor["licenses"]] == [ODBL]
+
+
 # --------------------------------------------------------------------------------------------- DCAT-AP 3
 
 SHAPES = DATA / "dcat-ap-3.0.1"
@@ -337,7 +397,8 @@ def catalogues(store, csv_files, tmp_path_factory):
         files = list(csv_files) + ex.export_rdf(store, tmp_path_factory.mktemp("small"), formats=["ttl"], gzip=True)
         plain = ex.export_dcat(store, tmp_path_factory.mktemp("dcat1"), files, base_url="https://example.org/cmqgraph/")
         again = ex.export_dcat(store, tmp_path_factory.mktemp("dcat2"), files, base_url="https://example.org/cmqgraph/")
-        service = ex.export_dcat(store, tmp_path_factory.mktemp("dcat3"), files, sparql_endpoint="https://example.org/sparql")
+        with pytest.warns(ex.ExportWarning, match="--base-url"):
+            service = ex.export_dcat(store, tmp_path_factory.mktemp("dcat3"), files, sparql_endpoint="https://example.org/sparql")
     finally:
         mp.undo()
     return files, plain, again, service
@@ -423,7 +484,8 @@ def test_docs_list_every_class_and_property(tmp_path):
 
 def test_export_runs_the_chosen_parts(store, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    files = ex.export(store, tmp_path, ["csv", "dcat"])
+    with pytest.warns(ex.ExportWarning, match="--base-url"):  # no base URL: file: URLs, and a warning
+        files = ex.export(store, tmp_path, ["csv", "dcat"])
     names = {p.name for p in files}
     assert {"campuses.csv", "datapackage.json", "catalog.ttl", "catalog.jsonld"} <= names
     with pytest.raises(ValueError):
