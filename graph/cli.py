@@ -608,6 +608,18 @@ def export(
 @click.option("--max-rows", type=click.IntRange(min=1), default=50_000, show_default=True, help="Rows (or triples) an answer holds at most; the header X-Cmqgraph-Truncated says when it was cut.")
 @click.option("--processes", type=click.IntRange(min=1), default=2, show_default=True, help="Worker processes answering queries in parallel.")
 @click.option(
+    "--queries-per-client", type=click.IntRange(min=1), default=1, show_default=True,
+    help="Queries one client (IP address) may run at once; its others wait their turn. Below --processes, no client holds every worker.",
+)
+@click.option(
+    "--queue-wait", type=click.FloatRange(min=0), default=10.0, show_default=True,
+    help="Seconds a query may wait for a worker; then 429 (its client's own queries held it back) or 503, with Retry-After.",
+)
+@click.option(
+    "--trusted-proxy", "trusted_proxies", multiple=True, metavar="ADDRESS",
+    help="Address or network (10.0.0.0/8) of a reverse proxy whose X-Forwarded-For names the client (repeatable); ignored from anyone else.",
+)
+@click.option(
     "--update-token", envvar="CMQGRAPH_UPDATE_TOKEN",
     help="Accept SPARQL Update from requests carrying 'Authorization: Bearer TOKEN' (prefer setting CMQGRAPH_UPDATE_TOKEN). Without it: read-only.",
 )
@@ -617,7 +629,7 @@ def export(
 @_fail_cleanly
 def serve(
     store: Path, host: str, port: int, timeout: float, max_rows: int, processes: int, update_token: str | None,
-    public_url: str | None, query_folders: tuple[Path, ...],
+    public_url: str | None, query_folders: tuple[Path, ...], queries_per_client: int, queue_wait: float, trusted_proxies: tuple[str, ...],
 ) -> None:
     """Serve the graph: a SPARQL endpoint, the saved queries as web forms with CSV downloads, the network views.
 
@@ -629,7 +641,14 @@ def serve(
 
     open_store(store)  # fails now, with exit code 4, when nothing was built there
     if host not in LOOPBACK:
-        errors.print(f"[bold yellow]warning:[/] listening on {host}: other machines can reach this server", highlight=False)
-    settings = Settings(store=store, timeout=timeout, max_rows=max_rows, processes=processes, update_token=update_token or None,
-                        public_url=public_url, query_folders=query_folders)
+        hint = "" if public_url else " (set --public-url to the address they use: the service description names it)"
+        errors.print(f"[bold yellow]warning:[/] listening on {host}: other machines can reach this server{hint}", highlight=False)
+    try:
+        settings = Settings(
+            store=store, timeout=timeout, max_rows=max_rows, processes=processes, update_token=update_token or None,
+            public_url=public_url, query_folders=query_folders, queries_per_client=queries_per_client, queue_wait=queue_wait,
+            trusted_proxies=trusted_proxies,
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--trusted-proxy") from exc
     run_server(settings, host=host, port=port)

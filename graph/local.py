@@ -57,6 +57,7 @@ from .store import open_graph, resolve_store_path
 __all__ = [
     "DEFAULT_TIMEOUT", "TIMEOUT_ENV", "DEFAULT", "Timeout", "QueryTimeoutError", "WorkerError", "resolve_timeout",
     "prefixed", "to_python", "table_job", "graph_job", "local_query", "run", "stop", "serve",
+    "end_with_parent",
 ]
 
 #: Seconds a local or remote query may run when neither the caller nor :data:`TIMEOUT_ENV` says.
@@ -239,10 +240,20 @@ _START_BOUND = 120.0
 
 
 def _watch(parent: int) -> None:
-    """End this process when its parent is gone (killed): a query left running would hold a core for nothing."""
     while os.getppid() == parent:
         time.sleep(1.0)
     os._exit(1)
+
+
+def end_with_parent(parent: int | None = None) -> None:
+    """End this (worker) process as soon as its parent (``parent``, default: the current one) is gone.
+
+    A worker whose parent was killed would otherwise keep a runaway query on a core for ever. A thread
+    checks the parent every second; pyoxigraph releases the GIL while it evaluates, so the check runs
+    even while a query is in native code.
+    """
+    parent = os.getppid() if parent is None else parent
+    threading.Thread(target=_watch, args=(parent,), daemon=True, name="cmqgraph-parent-watch").start()
 
 
 def serve(jobs: Connection, answers: Connection, parent: int) -> None:
@@ -252,7 +263,7 @@ def serve(jobs: Connection, answers: Connection, parent: int) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    threading.Thread(target=_watch, args=(parent,), daemon=True, name="cmqgraph-parent-watch").start()
+    end_with_parent(parent)
     answers.send(_READY)
     while True:
         try:

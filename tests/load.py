@@ -1,7 +1,11 @@
 """Load generator for ``cmqgraph serve``: a fixed mix of requests for a fixed time, every answer checked.
 
 It runs as its own process (so that its CPU is not the server's), with :class:`httpx.AsyncClient` and
-``--concurrency`` requests in flight. The mix (:data:`MIX`) cycles through saved-query results in CSV
+``--concurrency`` requests in flight, sent by ``--clients`` clients: the server runs a limited number of
+queries per client at once (``Settings.queries_per_client``), so that the requests of one client queue
+behind each other. On a server of 127.0.0.0/8, client *k* connects from 127.0.0.*k* (Linux routes all
+of 127.0.0.0/8 to the loopback); by default each request in flight is its own client there, like as
+many users, and there is one client elsewhere. The mix (:data:`MIX`) cycles through saved-query results in CSV
 and JSON (``/api/queries/NAME/results`` with parameters), SPARQL SELECT on ``/sparql`` by ``GET``, by
 ``POST`` of a form and by ``POST`` of the query itself (JSON and CSV answers), a CONSTRUCT answered in
 Turtle, and saved-query pages (``/queries/NAME?run=1&…``).
@@ -56,8 +60,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import io
+import ipaddress
 import itertools
 import json
 import math
@@ -67,13 +73,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
 from cmqgraph.server.app import ROWS_HEADER, TRUNCATED_HEADER, Settings
 
-__all__ = ["Request", "MIX", "KINDS", "Oracle", "Checker", "Run", "run_load", "run_baseline", "main"]
+__all__ = ["Request", "MIX", "KINDS", "Oracle", "Checker", "Run", "client_addresses", "run_load", "run_baseline", "main"]
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 #: Rows a saved-query page shows by default (the server does not publish it).
@@ -554,17 +560,45 @@ async def _health(client: httpx.AsyncClient, wait: float) -> dict:
         await asyncio.sleep(0.25)
 
 
+def client_addresses(base: str, clients: int | None, concurrency: int) -> list[str | None]:
+    """The local address of each client (None: the system's choice): 127.0.0.1, 127.0.0.2… on a loopback server.
+
+    ``clients`` None: one per request in flight on a server of 127.0.0.0/8, else one. Raises ValueError
+    for more than one client of another server, or more than 254.
+    """
+    try:
+        loopback = ipaddress.ip_address(urlsplit(base).hostname or "") in ipaddress.ip_network("127.0.0.0/8")
+    except ValueError:
+        loopback = False
+    count = clients if clients is not None else (concurrency if loopback else 1)
+    if count == 1:
+        return [None]
+    if not loopback or not 1 <= count <= 254:
+        raise ValueError(f"{count} clients need a server on 127.0.0.0/8 (one loopback address each, 254 at most); {base} is not")
+    return [f"127.0.0.{k}" for k in range(1, count + 1)]
+
+
 async def run_load(
     base: str, seconds: float, concurrency: int, store: str | None = None, timeout: float = 60.0, wait: float = 30.0,
-    page_rows: int = PAGE_ROWS, mix: tuple[Request, ...] = MIX,
+    page_rows: int = PAGE_ROWS, mix: tuple[Request, ...] = MIX, clients: int | None = None,
 ) -> dict:
-    """Send ``mix`` to the server at ``base`` for ``seconds`` with ``concurrency`` requests in flight; return the report.
+    """Send ``mix`` to the server at ``base`` for ``seconds`` with ``concurrency`` requests in flight from
+    ``clients`` clients (:func:`client_addresses`); return the report.
 
-    Raises ConnectionError (no server) or ValueError (a request of the mix without a checkable answer)
-    before the timed phase.
+    Raises ConnectionError (no server) or ValueError (a request of the mix without a checkable answer,
+    clients the server cannot tell apart) before the timed phase.
     """
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, timeout=timeout, limits=limits) as client:
+    addresses = client_addresses(base, clients, concurrency)
+    per_client = math.ceil(concurrency / len(addresses))
+    limits = httpx.Limits(max_connections=per_client, max_keepalive_connections=per_client)
+    async with contextlib.AsyncExitStack() as stack:
+        senders = [
+            await stack.enter_async_context(
+                httpx.AsyncClient(base_url=base, timeout=timeout, transport=httpx.AsyncHTTPTransport(local_address=address, limits=limits))
+            )
+            for address in addresses
+        ]
+        client = senders[0]
         health = await _health(client, wait)
         oracle = Oracle(store, int(health["max_rows"]), page_rows) if store else None
         checker = Checker(mix, oracle)
@@ -587,7 +621,7 @@ async def run_load(
         start, cpu = time.perf_counter(), time.process_time()
         deadline = start + seconds
 
-        async def client_loop() -> None:
+        async def client_loop(client: httpx.AsyncClient) -> None:
             while time.perf_counter() < deadline:
                 i = next(counter) % len(mix)
                 request = mix[i]
@@ -603,7 +637,7 @@ async def run_load(
                 if verdict is not None:
                     run.problem(run.errors if verdict[0] == "error" else run.wrong, request, verdict[1])
 
-        await asyncio.gather(*(client_loop() for _ in range(concurrency)))
+        await asyncio.gather(*(client_loop(senders[j % len(senders)]) for j in range(concurrency)))
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     report = run.report(elapsed)
     report["load_cpu_s"] = cpu
@@ -612,7 +646,7 @@ async def run_load(
     report["problems"] = (warmup.problems + report["problems"])[:MAX_PROBLEMS]
     return {
         "mode": "server", "base": base, "checked_against": f"local engine on {store}" if store else "the first answer to each request",
-        "seconds": seconds, "concurrency": concurrency, "warmup": {"errors": sum(warmup.errors.values()), "wrong": sum(warmup.wrong.values())},
+        "seconds": seconds, "concurrency": concurrency, "clients": len(addresses), "warmup": {"errors": sum(warmup.errors.values()), "wrong": sum(warmup.wrong.values())},
         **report, "server": health, "mix": [f"{r.kind}: {r.label}" for r in mix],
     }
 
@@ -640,7 +674,7 @@ def _summary(report: dict, out: Callable[[str], None]) -> None:
         return "–" if value is None else f"{value:.1f}"
 
     out(f"{report['mode']}: {report['requests']} requests in {report['elapsed_s']:.1f} s = {report['requests_per_s']:.1f}/s, "
-        f"concurrency {report['concurrency']}, errors {report['errors']}, wrong answers {report['wrong']}")
+        f"concurrency {report['concurrency']}, clients {report.get('clients', 1)}, errors {report['errors']}, wrong answers {report['wrong']}")
     out(f"{'kind':<24} {'requests':>8} {'errors':>6} {'wrong':>6} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for kind, row in [*report["kinds"].items(), ("all", {**report, "latency_ms": report["latency_ms"]})]:
         lat = row["latency_ms"]
@@ -655,6 +689,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base", help="the server's root URL, e.g. http://127.0.0.1:8767")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the timed phase (default 20)")
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight (default 16)")
+    parser.add_argument("--clients", type=int, help="clients sending them, each from its own loopback address "
+                        "(default: one per request in flight on a server of 127.0.0.0/8, else one)")
     parser.add_argument("--json", type=str, help="also write the report to this file")
     parser.add_argument("--store", help="the store the server serves: check every answer against the local engine on it")
     parser.add_argument("--baseline", action="store_true", help="no server: do the mix in-process, sequentially, on --store")
@@ -670,7 +706,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.base:
             parser.error("--base is required (or --baseline)")
         try:
-            report = asyncio.run(run_load(args.base.rstrip("/"), args.seconds, args.concurrency, args.store, args.timeout, args.wait, args.page_rows))
+            report = asyncio.run(run_load(args.base.rstrip("/"), args.seconds, args.concurrency, args.store, args.timeout, args.wait,
+                                          args.page_rows, clients=args.clients))
         except (ConnectionError, ValueError) as exc:
             print(f"load: cannot start: {exc}", file=sys.stderr)
             return 2

@@ -19,6 +19,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urljoin
 
 import markupsafe
 import pandas as pd
@@ -650,7 +651,8 @@ def test_an_update_with_the_token_is_seen_by_the_next_queries(writable, built, g
     assert api(writable, "/api/choices/region").json()["values"] == sorted([*regions, "Zzz région de test"])
     accepted = api(writable, "/api/queries/campus_excellence/results", region="Zzz région de test")
     assert accepted.status_code == 200
-    assert accepted.text == format_frame(run_query("campus_excellence", {"region": "Zzz région de test"}, store=graph), "csv")
+    served = cmqgraph.open_graph(writable.folder / "store")  # read-only, with the update: the région is one of its régions
+    assert accepted.text == format_frame(run_query("campus_excellence", {"region": "Zzz région de test"}, store=served), "csv")
     # a direct POST works too; the shared store was never written
     direct = requests.post(writable.endpoint, data=b"DELETE DATA { GRAPH <urn:cmqgraph-test:graph> { <urn:cmqgraph-test:region> a cmq:Region } }",
                            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}, timeout=60)
@@ -746,13 +748,15 @@ def test_query_run_with_endpoint_gives_the_local_csv(server, graph, name, params
 
 
 def test_api_lists_every_saved_query(server):
-    listed = api(server, "/api/queries").json()
+    answer = api(server, "/api/queries")
+    listed = answer.json()
     assert [q["name"] for q in listed] == sorted(QUERIES, key=lambda n: QUERIES[n].title["fr"].casefold())
     for info in listed:
         saved = QUERIES[info["name"]]
         assert info["title"] == dict(saved.title) and info["columns"] == list(saved.columns)
         assert [p["name"] for p in info["parameters"]] == [p.name for p in saved.parameters]
-        assert requests.get(info["links"]["csv"], timeout=60).status_code in (200, 422)  # 422: a required parameter
+        assert info["links"]["csv"].startswith("/api/queries/")  # a path, relative to this server (no public URL)
+        assert requests.get(urljoin(answer.url, info["links"]["csv"]), timeout=60).status_code in (200, 422)  # 422: a required parameter
 
 
 def test_api_describes_a_query_with_its_choices(server):
@@ -783,6 +787,8 @@ def test_api_results_are_the_local_results(server, graph, name, case):
     assert all(list(r) == list(frame.columns) for r in records)
     tsv = api(server, f"/api/queries/{name}/results", format="tsv", **params)
     assert tsv.text == format_frame(frame, "tsv")
+    french = api(server, f"/api/queries/{name}/results", format="csv-fr", **params)
+    assert french.content == format_frame(frame, "csv-fr").encode("utf-8") and french.content.startswith(b"\xef\xbb\xbf")
 
 
 def test_api_choices_are_the_labels_of_the_graph(server, graph):
@@ -795,8 +801,10 @@ def test_api_choices_are_the_labels_of_the_graph(server, graph):
 
 def test_health(server):
     health = api(server, "/health").json()
+    defaults = Settings(store=Path("."))
     assert health["status"] == "ok" and health["updates"] is False
-    assert health["max_rows"] == Settings(store=Path(".")).max_rows
+    assert health["max_rows"] == defaults.max_rows
+    assert health["workers"]["processes"] == defaults.processes and health["queries_per_client"] == defaults.queries_per_client
     assert health["version"] == cmqgraph.__version__
 
 
@@ -903,7 +911,9 @@ def test_user_input_is_escaped(server):
 def test_serve_help_names_its_options():
     result = CliRunner().invoke(main, ["serve", "--help"])
     assert result.exit_code == 0
-    for option in ("--host", "--port", "--timeout", "--max-rows", "--processes", "--update-token", "--public-url", "--queries"):
+    options = ("--host", "--port", "--timeout", "--max-rows", "--processes", "--update-token", "--public-url", "--queries",
+               "--queries-per-client", "--queue-wait", "--trusted-proxy")
+    for option in options:
         assert option in result.output
     assert "CMQGRAPH_UPDATE_TOKEN" in " ".join(result.output.split())
 

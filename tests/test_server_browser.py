@@ -123,12 +123,12 @@ def _options(page, selector: str) -> list[str]:
     return page.eval_on_selector_all(selector, "os => os.map(o => o.value)")
 
 
-def _download(page, selector: str) -> str:
+def _download(page, selector: str) -> bytes:
     with page.expect_download() as info:
         page.click(selector)
     download = info.value
     assert download.failure() is None
-    return Path(download.path()).read_text(encoding="utf-8")
+    return Path(download.path()).read_bytes()
 
 
 def _broken_links(tab: Tab) -> list[str]:
@@ -185,8 +185,14 @@ def test_saved_query_flow_region_select_table_csv_sparql(tab, built):
     assert page.eval_on_selector("#p-region", "s => s.value") == region  # the form keeps the choice
     tab.shot("result")
 
-    # 4. The CSV download: what `cmqgraph query run --format csv` writes.
-    assert _download(page, "#download-csv") == engine.format_frame(frame, "csv")
+    # 4. The CSV downloads: what `cmqgraph query run --format csv-fr` (offered first: French Excel opens it as is)
+    # and `--format csv` write. The French one starts with the UTF-8 BOM and is ';'-separated.
+    links = page.eval_on_selector_all("p.actions a[download]", "as => as.map(a => a.id)")
+    assert links == ["download-csv-fr", "download-csv", "download-json"]
+    french = _download(page, "#download-csv-fr")
+    assert french.startswith(b"\xef\xbb\xbf" + ";".join(frame.columns).encode() + b"\r\n")
+    assert french == engine.format_frame(frame, "csv-fr").encode("utf-8")
+    assert _download(page, "#download-csv") == engine.format_frame(frame, "csv").encode("utf-8")
 
     # 5. The SPARQL that ran: the saved query with the chosen value in a VALUES block.
     details = page.locator("details#sparql-shown")
@@ -194,7 +200,7 @@ def test_saved_query_flow_region_select_table_csv_sparql(tab, built):
     sparql = details.locator("pre").text_content()
     assert sparql.strip() == saved.with_values({"region": region}).strip()
     assert f'VALUES (?region) {{ ("{region}") }}' in sparql
-    assert f'-p region="{region}"' in details.text_content()
+    assert f"-p 'region={region}'" in details.text_content()  # quoted for the shell
     details.scroll_into_view_if_needed()
     tab.shot("sparql-shown")
 
@@ -272,7 +278,7 @@ def test_sparql_editor_answers_csv(tab, built):
     page.select_option("#format", "csv")
     tab.shot("sparql-editor")
     tab.check_html()
-    body = _download(page, "button[type=submit]")  # text/csv: Chromium saves it
+    body = _download(page, "button[type=submit]").decode("utf-8")  # text/csv: Chromium saves it
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[0] == ["region"]
     expected = engine.select(query, store=store)["region"].tolist()

@@ -2,7 +2,8 @@
 
 The load comes from ``tests/load.py`` in a second process (so that the server and the load do not
 share an interpreter), for a few seconds at 16 requests in flight, on the full default graph served
-with the default settings (2 worker processes). Every answer must be a 200 holding what the local
+with the default settings (2 worker processes, one query at a time per client): from 16 clients (each
+its own loopback address), and from a single one, whose requests wait their turn instead of failing. Every answer must be a 200 holding what the local
 engine gives on the same store. Nothing here is timed: speed is measured by ``tests/bench.py``.
 
 The checks of ``load.py`` are themselves tested: answers changed by one character, a wrong row-count
@@ -27,11 +28,12 @@ LOAD = Path(__file__).with_name("load.py")
 SECONDS, CONCURRENCY = 8, 16
 
 
-def test_every_answer_under_load_is_correct(cmqgraph_server, built, tmp_path):  # noqa: F811
+@pytest.mark.parametrize("clients", [CONCURRENCY, 1])
+def test_every_answer_under_load_is_correct(cmqgraph_server, built, tmp_path, clients):  # noqa: F811
     out = tmp_path / "load.json"
     command = [
         sys.executable, str(LOAD), "--base", cmqgraph_server.base, "--store", str(built[0]),
-        "--seconds", str(SECONDS), "--concurrency", str(CONCURRENCY), "--json", str(out),
+        "--seconds", str(SECONDS), "--concurrency", str(CONCURRENCY), "--clients", str(clients), "--json", str(out),
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     context = f"load.py exit {done.returncode}\n{done.stderr[-3000:]}\n--- server log ---\n{cmqgraph_server.log_tail(40)}"
@@ -40,7 +42,7 @@ def test_every_answer_under_load_is_correct(cmqgraph_server, built, tmp_path):  
     assert report["errors"] == 0, context
     assert report["wrong"] == 0, context
     assert report["checked_against"].startswith("local engine"), context
-    assert report["concurrency"] == CONCURRENCY
+    assert report["concurrency"] == CONCURRENCY and report["clients"] == clients
     exercised = {kind for kind, row in report["kinds"].items() if row["requests"] > 0}
     assert exercised == set(KINDS), context
     assert done.returncode == 0, context

@@ -24,4 +24,6 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, log_level: str = "info") -> None:
     """Serve the graph of ``settings`` on ``host:port`` until interrupted (uvicorn)."""
+    # uvicorn's own proxy headers would believe X-Forwarded-For from 127.0.0.1: the application believes
+    # them from Settings.trusted_proxies only
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, proxy_headers=False)

@@ -16,6 +16,17 @@ A rebuild (``cmqgraph build`` on the same store path) puts a new folder in place
 each read the server compares the folder's identity (device and inode) with the one it serves; when it
 changed, the generation goes up too, and the readers move to the new graph at their next job.
 
+Every job needs a turn first (:class:`Turns`): at most ``processes`` jobs run at once, and one client
+(its address) at most ``per_client`` of them, so that a client cannot hold every worker; a job waits
+its turn at most ``wait`` seconds, then is refused (:class:`Busy`: 429 when the client's own jobs held
+it back, 503 when no worker was free), with the seconds until one of those jobs must end (each job is
+stopped at its timeout). When a worker frees, the waiting client with the fewest jobs running goes
+first, in order of arrival among equals.
+
+The choice lists of the pages (régions, académies…) are read in the server's own process, once per
+generation (:meth:`Workers.choice_lists`): they are small fixed queries, and a page that only shows a
+form must not wait for a worker.
+
 The job functions below run inside the workers; their arguments and answers are plain, picklable data.
 """
 
@@ -23,11 +34,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import multiprocessing
 import os
 import signal
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
@@ -37,15 +49,16 @@ import rdflib
 from rdflib.namespace import XSD
 from pebble import ProcessPool
 
-from ..engine import run_query
+from ..engine import choice_values, run_query
 from ..errors import CmqGraphError
 from ..iris import PREFIXES
+from ..local import end_with_parent
 from ..network import project
 from ..saved_queries import CHOICE_LISTS, QueryError, SavedQuery
 from ..store import open_graph
 from ..view import displayed_graph, render_html
 
-__all__ = ["Answer", "QueryTimeout", "NotAcceptable", "Workers", "RESULT_FORMATS", "GRAPH_FORMATS"]
+__all__ = ["Answer", "ServerLimit", "QueryTimeout", "Busy", "NotAcceptable", "Turns", "Workers", "RESULT_FORMATS", "GRAPH_FORMATS"]
 
 #: Media type → pyoxigraph format of SELECT and ASK results.
 RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
@@ -66,8 +79,36 @@ GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
 _XSD_STRING = str(XSD.string)
 
 
-class QueryTimeout(CmqGraphError):
-    """A query ran past the server's timeout; its worker process was stopped."""
+class ServerLimit(CmqGraphError):
+    """A limit of the server stopped a job or kept it from starting: answer HTTP ``status``, with ``headers``."""
+
+    status = 503
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The response headers that go with the answer."""
+        return {}
+
+
+class QueryTimeout(ServerLimit):
+    """A query ran past the server's timeout; its worker process was stopped (503)."""
+
+
+class Busy(ServerLimit):
+    """A job did not get a worker in time: 429 (the client was at its limit) or 503 (no worker was free).
+
+    ``retry_after`` is the number of seconds until one of the jobs that held it back must end (sent as ``Retry-After``).
+    """
+
+    def __init__(self, message: str, status: int, retry_after: int):
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """``Retry-After``."""
+        return {"Retry-After": str(self.retry_after)}
 
 
 class NotAcceptable(CmqGraphError):
@@ -93,6 +134,7 @@ def _start_worker(path: str) -> None:
     # pebble stops a worker with SIGTERM, handled in Python; a query runs in Oxigraph's native code,
     # where no Python handler runs until it returns. The default action ends the process at once.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    end_with_parent()  # a server killed with SIGKILL must not leave its workers running queries
     _worker.clear()
     _worker.update(path=path, generation=None)
 
@@ -196,12 +238,6 @@ def saved_job(generation: int, saved: SavedQuery, params: dict[str, str], max_ro
     return frame.head(max_rows), len(frame) > max_rows
 
 
-def choices_job(generation: int, name: str) -> list[str]:
-    """Return the values of the choice list ``name`` (:data:`cmqgraph.saved_queries.CHOICE_LISTS`)."""
-    solutions = _store(generation).query(CHOICE_LISTS[name].sparql, prefixes=PREFIXES, use_default_graph_as_union=True)
-    return [row["value"].value for row in solutions]
-
-
 def view_job(generation: int, filters: dict[str, str], max_nodes: int, links: list[tuple[str, str]]) -> str:
     """Return the network view of ``filters`` as a self-contained HTML page, with ``links`` to the site."""
     G = project(_graph(generation), **filters)
@@ -209,6 +245,125 @@ def view_job(generation: int, filters: dict[str, str], max_nodes: int, links: li
 
 
 # ------------------------------------------------------------------------------------ in the server
+
+
+def _choice_lists(path: str) -> dict[str, list[str]]:
+    """The values of every list of :data:`cmqgraph.saved_queries.CHOICE_LISTS`, read from the store at ``path``.
+
+    The store is closed before this returns: the server process holds no handle between generations.
+    """
+    graph = open_graph(ox.Store.read_only(path))
+    try:
+        return {name: choice_values(name, store=graph) for name in CHOICE_LISTS}
+    finally:
+        graph.close()
+
+
+@dataclass(eq=False)
+class _Turn:
+    client: str
+    timeout: float
+    started: asyncio.Future
+    deadline: float = 0.0
+
+
+@dataclass
+class Turns:
+    """Which job runs next: at most ``slots`` at once, at most ``per_client`` for one client.
+
+    A waiting job is started as soon as a slot is free and its client is under its limit; among those,
+    the client with the fewest jobs running goes first, then the job that came first.
+
+    Examples
+    --------
+    >>> import asyncio
+    >>> async def demo():
+    ...     turns = Turns(slots=2, per_client=1)
+    ...     mine = await turns.take("192.0.2.1", timeout=30, wait=5)
+    ...     other = await turns.take("192.0.2.2", timeout=30, wait=5)
+    ...     try:
+    ...         await turns.take("192.0.2.3", timeout=30, wait=0.01)
+    ...     except Busy as exc:
+    ...         refused = exc.status
+    ...     turns.give_back(mine)
+    ...     turns.give_back(other)
+    ...     return refused, turns.running, turns.waiting
+    >>> asyncio.run(demo())
+    (503, 0, 0)
+    """
+
+    slots: int
+    per_client: int
+    _running: list[_Turn] = field(default_factory=list)
+    _waiting: list[_Turn] = field(default_factory=list)
+
+    @property
+    def running(self) -> int:
+        """Jobs running."""
+        return len(self._running)
+
+    @property
+    def waiting(self) -> int:
+        """Jobs waiting for their turn."""
+        return len(self._waiting)
+
+    def _count(self, client: str) -> int:
+        return sum(1 for t in self._running if t.client == client)
+
+    def _dispatch(self) -> None:
+        while len(self._running) < self.slots:
+            ready = [t for t in self._waiting if self._count(t.client) < self.per_client]
+            if not ready:
+                return
+            turn = min(ready, key=lambda t: self._count(t.client))  # the first of the least served
+            self._waiting.remove(turn)
+            turn.deadline = asyncio.get_running_loop().time() + turn.timeout
+            self._running.append(turn)
+            turn.started.set_result(None)
+
+    def _refusal(self, turn: _Turn, wait: float) -> Busy:
+        now = asyncio.get_running_loop().time()
+        own = [t.deadline for t in self._running if t.client == turn.client]
+        if len(own) >= self.per_client:
+            seconds = max(1, math.ceil(min(own) - now))
+            return Busy(
+                f"Trop de requêtes de ce client : {self.per_client} à la fois au plus ; réessayez dans {seconds} s. / "
+                f"Too many queries from this client: at most {self.per_client} at once; retry in {seconds} s.", 429, seconds,
+            )
+        seconds = max(1, math.ceil(min((t.deadline for t in self._running), default=now) - now))
+        return Busy(
+            f"Serveur occupé : aucun processus libre en {wait:g} s ; réessayez dans {seconds} s. / "
+            f"Server busy: no worker was free within {wait:g} s; retry in {seconds} s.", 503, seconds,
+        )
+
+    async def take(self, client: str, timeout: float, wait: float) -> _Turn:
+        """Wait (at most ``wait`` seconds) for a turn of ``client`` for a job stopped after ``timeout`` seconds.
+
+        Raises :class:`Busy` when none came in time; the turn must be given back (:meth:`give_back`).
+        """
+        turn = _Turn(client, timeout, asyncio.get_running_loop().create_future())
+        self._waiting.append(turn)
+        self._dispatch()
+        try:
+            async with asyncio.timeout(wait):
+                await asyncio.shield(turn.started)
+        except TimeoutError:
+            if turn.started.done():  # started in the same instant
+                return turn
+            self._waiting.remove(turn)
+            raise self._refusal(turn, wait) from None
+        except asyncio.CancelledError:
+            if turn.started.done():
+                self.give_back(turn)
+            else:
+                self._waiting.remove(turn)
+            raise
+        return turn
+
+    def give_back(self, turn: _Turn) -> None:
+        """The job of ``turn`` ended: start the next ones."""
+        self._running.remove(turn)
+        self._dispatch()
 
 
 def _identity(path: str) -> tuple[int, int] | None:
@@ -221,7 +376,7 @@ def _identity(path: str) -> tuple[int, int] | None:
 
 
 class Workers:
-    """The server's side of the pools: run a job with a timeout, from async code.
+    """The server's side of the pools: run a job with a timeout, from async code, each client in its turn.
 
     Parameters
     ----------
@@ -231,9 +386,13 @@ class Workers:
         Reader processes (at least 1).
     writable : bool
         Also start the writer process (the server has an update token).
+    per_client : int
+        Jobs one client may have running at once (:class:`Turns`).
+    wait : float
+        Seconds a job may wait for its turn before it is refused (:class:`Busy`).
     """
 
-    def __init__(self, store: str | os.PathLike, processes: int, writable: bool = False):
+    def __init__(self, store: str | os.PathLike, processes: int, writable: bool = False, per_client: int = 1, wait: float = 10.0):
         self.store = str(Path(store))
         self._generation = 0
         context = multiprocessing.get_context("spawn")
@@ -244,6 +403,8 @@ class Workers:
         self._reading = 0
         self._no_reads = asyncio.Event()
         self._no_reads.set()
+        self.turns = Turns(max(1, processes), max(1, per_client))
+        self.wait = wait
 
     async def _run(self, pool: ProcessPool, timeout: float, function, *args):
         future = pool.schedule(function, args=args, timeout=timeout)
@@ -252,20 +413,34 @@ class Workers:
         except FutureTimeout:
             raise QueryTimeout(f"the query ran longer than the server's limit of {timeout:g} s and was stopped") from None
 
-    async def read(self, timeout: float, function, *args):
-        """Run ``function(generation, *args)`` in a reader; raise :class:`QueryTimeout` past ``timeout``.
+    async def read(self, timeout: float, function, *args, client: str = ""):
+        """Run ``function(generation, *args)`` in a reader for ``client``; raise :class:`QueryTimeout` past ``timeout``.
 
-        A read waits while an update runs, and follows a rebuild of the store.
+        The job first waits for its turn (:class:`Turns`; :class:`Busy` when it does not come within
+        :attr:`wait` seconds), then while an update runs; it follows a rebuild of the store.
+        """
+        turn = await self.turns.take(client, timeout, self.wait)
+        try:
+            async with self._gate:
+                self._reading += 1
+                self._no_reads.clear()
+            try:
+                return await self._run(self._readers, timeout, function, self.generation, *args)
+            finally:
+                self._reading -= 1
+                if not self._reading:
+                    self._no_reads.set()
+        finally:
+            self.turns.give_back(turn)
+
+    async def choice_lists(self) -> dict[str, list[str]]:
+        """The values of every choice list, read in this process (in a thread), not by a worker.
+
+        They are small fixed queries; the store is opened for them and closed after (after an update
+        under way, if any: a store must not be opened while it is written).
         """
         async with self._gate:
-            self._reading += 1
-            self._no_reads.clear()
-        try:
-            return await self._run(self._readers, timeout, function, self.generation, *args)
-        finally:
-            self._reading -= 1
-            if not self._reading:
-                self._no_reads.set()
+            return await asyncio.to_thread(_choice_lists, self.store)
 
     @property
     def generation(self) -> int:
