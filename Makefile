@@ -5,12 +5,13 @@ BIN    := $(VENV)/bin
 # The demo's graph lives in the working copy (git-ignored); `cmqgraph` alone uses the user data folder.
 export CMQGRAPH_STORE ?= $(CURDIR)/var/store
 
-.PHONY: help install system-deps demo serve test bench picture notebooks clean
+.PHONY: help install system-deps demo serve test snapshots bench picture notebooks clean
 
 help:
 	@echo "make demo   - create .venv, install cmqgraph, build the default graph, validate it, show what it holds"
 	@echo "make serve  - serve the graph on http://127.0.0.1:8000 (saved queries, SPARQL, views; builds it if needed)"
 	@echo "make test   - run the whole test suite"
+	@echo "make snapshots - rewrite tests/snapshots from the current outputs (after a change meant to alter them)"
 	@echo "make bench  - measure build time, memory and store size (Oxigraph vs rdflib), write BENCHMARKS.md"
 	@echo "make notebooks - open JupyterLab on notebooks/ (installs the notebooks extra, builds the graph if needed)"
 	@echo "make picture - regenerate mobicampus.png, the README's first picture (needs Chromium)"
@@ -40,6 +41,9 @@ serve: install
 
 test: install system-deps
 	$(BIN)/python -m pytest
+
+snapshots: install
+	$(BIN)/python -m pytest -q tests/test_snapshots.py --update-snapshots
 
 bench: install
 	$(BIN)/python tests/bench.py --out BENCHMARKS.md

@@ -49,6 +49,8 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import re
+import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
@@ -59,8 +61,9 @@ import networkx as nx
 import pandas as pd
 from networkx.algorithms import bipartite
 
+from . import __version__
 from .engine import select
-from .export import atomic_file
+from .export import atomic_file, source_date_epoch
 from .saved_queries import QueryError
 from .spreadsheet import frame_text
 
@@ -711,11 +714,15 @@ def aggregate(G: nx.Graph) -> nx.Graph:
 
 
 def graphml_safe(G: nx.Graph) -> nx.Graph:
-    """A copy whose attributes GraphML/GEXF accept: lists joined by ``|``, None dropped, other values str/int/float/bool."""
+    """A copy whose attributes GraphML/GEXF accept: lists joined by ``|``, None dropped, other values str/int/float/bool.
+
+    Nodes, edges and attributes are in sorted order, so that the files written from the copy do not depend on
+    the order the graph was built in (which follows Python's string hashing, different in each process).
+    """
 
     def clean(attrs: dict) -> dict:
         out = {}
-        for k, v in attrs.items():
+        for k, v in sorted(attrs.items()):
             if v is None or (isinstance(v, float) and math.isnan(v)):
                 continue
             if isinstance(v, (list, tuple, set, frozenset)):
@@ -729,20 +736,30 @@ def graphml_safe(G: nx.Graph) -> nx.Graph:
 
     H = nx.Graph()
     H.graph.update(clean(G.graph))
-    for n, d in G.nodes(data=True):
-        H.add_node(n, **clean(d))
-    for u, v, d in G.edges(data=True):
-        H.add_edge(u, v, **clean(d))
+    for n in sorted(G.nodes, key=str):
+        H.add_node(n, **clean(G.nodes[n]))
+    for u, v in sorted((tuple(sorted((u, v), key=str)) for u, v in G.edges), key=lambda e: (str(e[0]), str(e[1]))):
+        H.add_edge(u, v, **clean(G.edges[u, v]))
     return H
 
 
 def write_gexf(G: nx.Graph, path: str | os.PathLike) -> Path:
-    """Write ``G`` as GEXF (Gephi) with its node and edge attributes; return the path."""
-    nx.write_gexf(graphml_safe(G), path)
+    """Write ``G`` as GEXF (Gephi) with its node and edge attributes; return the path.
+
+    The file's ``lastmodifieddate`` is ``$SOURCE_DATE_EPOCH``'s day when it is set (else today) and its
+    creator is cmqgraph, so the same graph gives the same bytes.
+    """
+    day = time.strftime("%Y-%m-%d", time.gmtime(source_date_epoch()))
+    text = "\n".join(nx.generate_gexf(graphml_safe(G)))
+    text = re.sub(r'lastmodifieddate="[^"]*"', f'lastmodifieddate="{day}"', text, count=1)
+    text = re.sub(r"<creator>[^<]*</creator>", f"<creator>cmqgraph {__version__}</creator>", text, count=1)
+    with atomic_file(Path(path)) as f:
+        f.write(f'<?xml version="1.0" encoding="utf-8"?>\n{text}\n'.encode("utf-8"))
     return Path(path)
 
 
 def write_graphml(G: nx.Graph, path: str | os.PathLike) -> Path:
     """Write ``G`` as GraphML (Cytoscape, yEd, Gephi) with its node and edge attributes; return the path."""
-    nx.write_graphml(graphml_safe(G), path)
+    with atomic_file(Path(path)) as f:
+        nx.write_graphml(graphml_safe(G), f)
     return Path(path)

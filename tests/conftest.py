@@ -12,6 +12,13 @@ from cmqgraph.sources import BuildContext
 DATA = Path(__file__).parent / "data"
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-snapshots", action="store_true",
+        help="Rewrite tests/snapshots from the current outputs (make snapshots) instead of comparing with them.",
+    )
+
+
 def build_with_campus_renamed(folder: Path, old: str, new: str) -> Path:
     """Build the extracts of tests/data into ``folder/store``, the campus named ``old`` renamed ``new``; return the store.
 

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 
 import networkx as nx
 import pytest
+from conftest import DATA
 
+import cmqgraph
 from cmqgraph import network as net
 
 # Real rows of the default graph (académie de Bordeaux = 04, Nouvelle-Aquitaine = 75, Auvergne-Rhône-Alpes = 84):
@@ -133,3 +138,18 @@ def test_bad_filters_suggest(built, kwargs, expected):
     store, _ = built
     with pytest.raises(net.FilterError, match=expected):
         net.project(store, **kwargs)
+
+
+def test_gexf_and_graphml_do_not_depend_on_the_process_hash_seed(tmp_path):
+    """Node order followed set iteration, which string hashing changes in each process: the files differed run to run."""
+    store = tmp_path / "store"
+    cmqgraph.build(store=store, data_dir=DATA)
+    script = "import sys; from cmqgraph import network; G = network.project(sys.argv[1]); network.write_gexf(G, sys.argv[2]); network.write_graphml(G, sys.argv[3])"
+    written = []
+    for seed in ("1", "2"):
+        gexf, graphml = tmp_path / f"{seed}.gexf", tmp_path / f"{seed}.graphml"
+        env = {**os.environ, "PYTHONHASHSEED": seed, "SOURCE_DATE_EPOCH": "1700000000"}
+        subprocess.run([sys.executable, "-c", script, str(store), str(gexf), str(graphml)], check=True, env=env)
+        written.append((gexf.read_bytes(), graphml.read_bytes()))
+    assert written[0] == written[1]
+    assert b'lastmodifieddate="2023-11-14"' in written[0][0] and f"<creator>cmqgraph {cmqgraph.__version__}</creator>".encode() in written[0][0]
