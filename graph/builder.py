@@ -248,6 +248,11 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _ours(path: Path) -> bool:
+    """Whether ``path`` holds nothing but a store's files (a build's staging folder may be removed)."""
+    return store_kind(path) in ("empty", "cmqgraph", "oxigraph")
+
+
 def clear_leftovers(target: Path) -> list[Path]:
     """Remove the staging folders that killed builds left beside ``target``, and put back a store they had moved aside.
 
@@ -260,7 +265,7 @@ def clear_leftovers(target: Path) -> list[Path]:
     done = []
     for path in sorted(target.parent.iterdir()):
         match = pattern.fullmatch(path.name)
-        if not match or _alive(int(match[2])) or store_kind(path) not in ("empty", "cmqgraph", "oxigraph"):
+        if not match or _alive(int(match[2])) or not _ours(path):
             continue
         if match[1] == "old" and store_kind(target) == "missing":
             path.rename(target)
@@ -397,10 +402,11 @@ def build(
     staging = target.parent / f".{target.name}.building-{os.getpid()}"
     ctx = BuildContext(files=inputs.paths)
     ctx.on_row = progress.row_read if progress else None
+    if store_kind(staging) != "missing" and not _ours(staging):  # left by an earlier process that had this PID
+        raise StoreError(f"{staging} holds files that are not a graph store's: move them away")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        if store_kind(staging) != "missing":
-            shutil.rmtree(staging)
+        shutil.rmtree(staging, ignore_errors=True)
         current = _write(staging, ctx, report, inputs.shipped, progress)
         if report.previous is not None and not accept_shrink:
             files_of = {r.name: tuple(r.files) for r in report.sources}

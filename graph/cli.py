@@ -77,6 +77,10 @@ console = Console()
 errors = Console(stderr=True)
 
 
+def _warn(message: str) -> None:
+    errors.print(f"[bold yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+
+
 def _fail(message: str, code: int) -> NoReturn:
     errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, markup=True)
     sys.exit(code)
@@ -188,11 +192,11 @@ def _print_notes(report) -> None:
     """Say what the build did not read, what it cleaned up, and what it could not compare."""
     for name, closest in report.inputs.unknown:
         hint = f" (did you mean {closest!r}? it was not read{', the shipped copy was' if closest in report.inputs.shipped else ''})" if closest else ""
-        errors.print(f"[bold yellow]warning:[/] {report.inputs.folder / name}: not a file the build reads{hint}", highlight=False, soft_wrap=True)
+        _warn(f"{report.inputs.folder / name}: not a file the build reads{hint}")
     for path in report.removed:
         console.print(f"removed the leftover of a killed build: {path}", highlight=False)
     if report.previous_note:
-        errors.print(f"[bold yellow]warning:[/] {report.previous_note}", highlight=False, soft_wrap=True)
+        _warn(report.previous_note)
 
 
 def _print_issues(report, limit: int) -> None:
@@ -596,7 +600,7 @@ def export(
     console.print(table)
     for warning in caught:
         if issubclass(warning.category, ExportWarning):
-            errors.print(f"[bold yellow]warning:[/] {warning.message}", highlight=False, soft_wrap=True)
+            _warn(str(warning.message))
         else:
             warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
 
@@ -642,7 +646,7 @@ def serve(
     open_store(store)  # fails now, with exit code 4, when nothing was built there
     if host not in LOOPBACK:
         hint = "" if public_url else " (set --public-url to the address they use: the service description names it)"
-        errors.print(f"[bold yellow]warning:[/] listening on {host}: other machines can reach this server{hint}", highlight=False)
+        _warn(f"listening on {host}: other machines can reach this server{hint}")
     try:
         settings = Settings(
             store=store, timeout=timeout, max_rows=max_rows, processes=processes, update_token=update_token or None,

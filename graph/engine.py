@@ -25,8 +25,7 @@ import os
 import re
 import socket
 import urllib.error
-from collections.abc import Mapping
-from urllib.parse import urlsplit
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import rdflib
@@ -38,6 +37,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from . import __version__
 from .errors import CmqGraphError
+from .iris import is_web_url
 from .local import (
     DEFAULT, TIMEOUT_ENV, QueryTimeoutError, Timeout, graph_job, local_query, prefixed, resolve_timeout, table_job, to_python,
 )
@@ -105,12 +105,7 @@ def check_endpoint(url: str) -> str:
     ...
     cmqgraph.engine.EndpointError: 'ftp://example.org/sparql' is not the URL of a SPARQL endpoint: expected http:// or https:// and a host, such as http://127.0.0.1:7878/query
     """
-    try:
-        parts = urlsplit(url)
-        valid = parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and parts.port != 0
-    except ValueError:  # a port that is not a number, a malformed IPv6 address
-        valid = False
-    if not valid:
+    if not is_web_url(url):
         raise EndpointError(
             f"{url!r} is not the URL of a SPARQL endpoint: expected http:// or https:// and a host, such as http://127.0.0.1:7878/query"
         )
@@ -241,12 +236,14 @@ def run_query(
     store: str | os.PathLike | rdflib.Dataset | None = None,
     endpoint: str | None = None,
     timeout: Timeout = DEFAULT,
+    lists: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """Run a saved query (by name or object) with its parameters bound as values; return a DataFrame.
 
     The parameters are checked first (:meth:`~cmqgraph.saved_queries.SavedQuery.bind`), then a value given
     for a parameter whose choices are a closed list of the graph (régions, académies, filières) against
-    that list, read from the same store or endpoint (:func:`choice_values`), as the server's forms do.
+    that list: the one in ``lists`` when the caller already holds it (a server's cache), else read from the
+    same store or endpoint (:func:`choice_values`).
     ``store``, ``endpoint`` and ``timeout`` are those of :func:`select`; the timeout applies to each query
     (the lists', then the saved query's). The columns are those the query's metadata declares, in that order.
 
@@ -257,8 +254,11 @@ def run_query(
     """
     saved = get_query(query) if isinstance(query, str) else query
     sparql = saved.with_values(params)
-    lists = {name: choice_values(name, store=store, endpoint=endpoint, timeout=timeout) for name in saved.graph_lists(params)}
-    saved.check_choices(params, lists)
+    known = lists or {}
+    saved.check_choices(params, {
+        name: known[name] if name in known else choice_values(name, store=store, endpoint=endpoint, timeout=timeout)
+        for name in saved.graph_lists(params)
+    })
     frame = select(sparql, store=store, endpoint=endpoint, timeout=timeout)
     missing = [c for c in saved.columns if c not in frame.columns]
     if missing:

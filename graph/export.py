@@ -25,7 +25,6 @@ import json
 import os
 import tempfile
 import time
-import urllib.parse
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from importlib.resources import files as package_files
@@ -35,7 +34,7 @@ from typing import IO
 import pyoxigraph as ox
 
 from .errors import CmqGraphError
-from .iris import PREFIXES
+from .iris import PREFIXES, is_web_url
 from .store import open_store
 
 __all__ = [
@@ -520,8 +519,7 @@ def _sorted_jsonld(graph) -> bytes:
 
 
 def _check_base_url(base_url: str) -> None:
-    parts = urllib.parse.urlsplit(base_url)
-    if parts.scheme not in ("http", "https", "ftp", "ftps") or not parts.netloc:
+    if not is_web_url(base_url, ("http", "https", "ftp", "ftps")):
         raise ExportError(
             f"--base-url doit être une URL http(s) ou ftp(s) absolue, pas {base_url!r} / "
             f"--base-url must be an absolute http(s) or ftp(s) URL, not {base_url!r}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, TIME, XSD
@@ -30,6 +31,7 @@ __all__ = [
     "SPDX",
     "PREFIXES",
     "slug",
+    "is_web_url",
     "digest",
     "region",
     "academie",
@@ -93,6 +95,19 @@ PREFIXES: dict[str, str] = {
 }
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def is_web_url(url: str, schemes: tuple[str, ...] = ("http", "https")) -> bool:
+    """Tell whether ``url`` is an absolute URL of one of ``schemes`` with a host (and, if any, a valid port).
+
+    >>> is_web_url("https://example.org/sparql"), is_web_url("not a url"), is_web_url("http://"), is_web_url("ftp://x")
+    (True, False, False, False)
+    """
+    try:
+        parts = urlsplit(url)
+        return parts.scheme.lower() in schemes and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port that is not a number, a malformed IPv6 address
+        return False
 
 
 def slug(text: str, max_length: int = 80) -> str:

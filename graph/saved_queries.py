@@ -49,7 +49,6 @@ SELECT ?n WHERE { VALUES (?code) { ("27") } ?r skos:notation ?code ; rdfs:label 
 
 from __future__ import annotations
 
-import codecs
 import difflib
 import os
 import re
@@ -66,6 +65,7 @@ from rdflib.term import Identifier
 
 from .errors import CmqGraphError
 from .resources import queries_dir
+from .sources.files import line_of, utf8_text
 
 __all__ = [
     "PARAMETER_TYPES",
@@ -363,12 +363,10 @@ def decode_query(data: bytes, where: str) -> str:
     ...
     cmqgraph.saved_queries.QueryError: q.rq, line 2: not valid UTF-8 (byte 0xe9 at offset 21); save the file as UTF-8
     """
-    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        return data[bom:].decode("utf-8")
+        return utf8_text(data)
     except UnicodeDecodeError as exc:
-        offset = bom + exc.start
-        line = data.count(b"\n", 0, offset) + 1
+        line, offset = line_of(data, exc.start), exc.start
         raise QueryError(f"{where}, line {line}: not valid UTF-8 (byte 0x{data[offset]:02x} at offset {offset}); save the file as UTF-8") from exc
 
 

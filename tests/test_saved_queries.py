@@ -222,6 +222,14 @@ def test_values_the_graph_has_give_the_same_answers_as_before(small):
     assert len(run_query("campus_excellence", {}, store=small)) == len(extract_campuses(excellence="oui"))  # defaults unchecked
 
 
+def test_lists_the_caller_holds_are_used_instead_of_the_graphs(small):
+    """The server passes the lists it keeps: the query is checked against them, the graph's lists are not read again."""
+    with pytest.raises(ParameterError, match="'Bourgogne-Franche-Comté' is not one of the accepted values"):
+        run_query("campus_excellence", {"region": "Bourgogne-Franche-Comté"}, store=small, lists={"region": ["Occitanie"]})
+    held = run_query("campus_excellence", {"region": "Bourgogne-Franche-Comté"}, store=small, lists={"region": ["Bourgogne-Franche-Comté"]})
+    assert set(held["nom_campus"]) == extract_campuses(region_academique="Bourgogne-Franche-Comté", excellence="oui")
+
+
 def test_the_same_check_on_a_remote_endpoint(small, tmp_path):
     """On an endpoint, the lists are read from the endpoint's graph: a real ``cmqgraph serve`` on 127.0.0.1."""
     with start_cmqgraph(small, tmp_path) as server:

@@ -293,3 +293,13 @@ def test_the_command_line_stops_a_shrinking_build_with_exit_7_and_shows_the_chan
     [cmq] = [row for row in accepted.stdout.splitlines() if row.startswith("│ cmq ")]
     cells = [c.strip() for c in cmq.strip("│").split("│")]
     assert cells[:4] == ["cmq", "vôtre / yours", "3", "-11"]
+
+
+def test_a_staging_folder_of_this_pid_holding_other_files_is_left_alone(tmp_path):
+    """An earlier process with the same PID left a staging folder in which someone put a file: it is not removed."""
+    staging = tmp_path / f".store.building-{os.getpid()}"
+    staging.mkdir()
+    (staging / "notes.txt").write_text("mine")
+    with pytest.raises(StoreError, match="holds files that are not a graph store's"):
+        cmqgraph.build(store=tmp_path / "store", data_dir=DATA)
+    assert (staging / "notes.txt").read_text() == "mine"

@@ -323,8 +323,9 @@ def create_app(settings: Settings) -> FastAPI:
     async def run_saved(saved: SavedQuery, values: Mapping[str, str], client: str) -> tuple[pd.DataFrame, bool]:
         """Check the values (types, then the closed lists of the graph), then run the query in ``client``'s turn."""
         saved.bind(values)
-        saved.check_choices(values, {name: await choice_values(name) for name in saved.graph_lists(values)})
-        return await workers().read(settings.timeout, saved_job, saved, dict(values), settings.max_rows, client=client)
+        lists = {name: await choice_values(name) for name in saved.graph_lists(values)}
+        saved.check_choices(values, lists)  # here, not only in the worker: a wrong value never waits for a turn
+        return await workers().read(settings.timeout, saved_job, saved, dict(values), settings.max_rows, lists, client=client)
 
     def count_headers(rows: int, truncated: bool) -> dict[str, str]:
         """The headers that give an answer's row count and, when it was cut, the cap."""

@@ -232,9 +232,12 @@ def update_job(text: str) -> None:
         del store  # the last reference: RocksDB closes now, not when the exception is let go
 
 
-def saved_job(generation: int, saved: SavedQuery, params: dict[str, str], max_rows: int) -> tuple[pd.DataFrame, bool]:
-    """Run a saved query; return its first ``max_rows`` rows and whether there were more."""
-    frame = run_query(saved, params, store=_graph(generation))
+def saved_job(
+    generation: int, saved: SavedQuery, params: dict[str, str], max_rows: int, lists: dict[str, list[str]]
+) -> tuple[pd.DataFrame, bool]:
+    """Run a saved query, its values checked against the choice ``lists`` the server holds; return its first
+    ``max_rows`` rows and whether there were more."""
+    frame = run_query(saved, params, store=_graph(generation), lists=lists)
     return frame.head(max_rows), len(frame) > max_rows
 
 

@@ -36,7 +36,7 @@ from typing import Any
 
 from ..errors import SourceFileError
 
-__all__ = ["MAX_CELL", "decode", "CsvFile", "read_geojson"]
+__all__ = ["MAX_CELL", "utf8_text", "line_of", "decode", "CsvFile", "read_geojson"]
 
 #: The longest cell accepted, in characters: the csv module's default field limit (other libraries may raise
 #: the module's limit, which is global, so the reader checks its own).
@@ -46,6 +46,32 @@ _BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 #: C0 control characters other than tab, line feed and carriage return, and DEL.
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def utf8_text(data: bytes) -> str:
+    r"""Return ``data`` decoded as UTF-8, a leading BOM dropped.
+
+    Raises ``UnicodeDecodeError`` whose ``start`` is the offset of the first bad byte in ``data``, the BOM
+    counted (Python's own counts from after the BOM when it is dropped by the ``utf-8-sig`` codec).
+
+    >>> utf8_text(b"\xef\xbb\xbfnom")
+    'nom'
+    >>> try:
+    ...     utf8_text(b"\xef\xbb\xbfnom;\xe9")
+    ... except UnicodeDecodeError as exc:
+    ...     exc.start
+    7
+    """
+    skip = len(_BOM) if data.startswith(_BOM) else 0
+    try:
+        return data[skip:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnicodeDecodeError("utf-8", data, skip + exc.start, skip + exc.end, exc.reason) from None
+
+
+def line_of(data: bytes, offset: int) -> int:
+    """Return the 1-based line of the byte at ``offset`` in ``data``."""
+    return data.count(b"\n", 0, offset) + 1
 
 
 def decode(path: Path) -> str:
@@ -63,15 +89,12 @@ def decode(path: Path) -> str:
         raise SourceFileError(path, f"cannot be read: {exc.strerror}") from exc
     if raw.startswith(_UTF16_BOMS):
         raise SourceFileError(path, "the file is UTF-16; re-encode it as UTF-8", 1)
-    skip = len(_BOM) if raw.startswith(_BOM) else 0
     try:
-        text = raw[skip:].decode("utf-8")
+        text = utf8_text(raw)
     except UnicodeDecodeError as exc:
-        offset = skip + exc.start
-        line = raw.count(b"\n", 0, offset) + 1
-        bad = raw[offset : offset + 4]
+        bad = raw[exc.start : exc.start + 4]
         raise SourceFileError(
-            path, f"not valid UTF-8 (byte {bad[:1]!r} at offset {offset}; re-encode the file as UTF-8)", line, repr(bad)
+            path, f"not valid UTF-8 (byte {bad[:1]!r} at offset {exc.start}; re-encode the file as UTF-8)", line_of(raw, exc.start), repr(bad)
         ) from exc
     nul = text.find("\0")
     if nul >= 0:
