@@ -31,17 +31,20 @@ from rich.table import Table
 from . import __version__
 from .builder import SourceReport
 from .builder import build as build_graph
-from .engine import TABLE_FORMATS, EndpointError, check_endpoint, construct, format_frame, query_form, run_query, select
-from .errors import CmqGraphError, ShrinkError, SourceFileError, StoreError
-from .export import ALL_FORMATS, ExportWarning, atomic_file
+from .engine import TABLE_FORMATS, check_endpoint, construct, format_frame, query_form, run_query, select
+from .errors import (
+    CmqGraphError, EndpointError, ExportWarning, NotConforming, OutputError, QueryError, ShrinkError, SourceFileError, SourceOrderError,
+    StoreError,
+)
+from .export import ALL_FORMATS
+from .output import atomic_file
 from .export import export as export_files
 from .local import DEFAULT_TIMEOUT, TIMEOUT_ENV
 from .network import metrics as overlap_metrics
 from .network import project as project_graph
 from .network import write_csv, write_gexf, write_graphml
-from .push import PushError
 from .push import push as push_graph
-from .saved_queries import QueryError, decode_query, get_query, load_queries
+from .saved_queries import decode_query, get_query, load_queries
 from .stats import class_counts, source_table
 from .store import STORE_ENV, open_store, resolve_store_path
 from .validate import validate as validate_graph
@@ -51,27 +54,20 @@ from .view import view as write_view
 
 __all__ = [
     "main", "EXIT_NOT_CONFORMING", "EXIT_DATA_ERROR", "EXIT_STORE_ERROR", "EXIT_QUERY_ERROR", "EXIT_ENDPOINT_ERROR", "EXIT_SHRINK",
-    "EXIT_INTERRUPTED",
+    "EXIT_OUTPUT_ERROR", "EXIT_SOURCE_ORDER", "EXIT_INTERRUPTED",
 ]
 
-EXIT_NOT_CONFORMING = 1
-EXIT_DATA_ERROR = 3
-EXIT_STORE_ERROR = 4
-EXIT_QUERY_ERROR = 5
-EXIT_ENDPOINT_ERROR = 6
-EXIT_SHRINK = 7
+# The exit codes come from the error classes (cmqgraph.errors); these names are for scripts and tests.
+EXIT_NOT_CONFORMING = NotConforming.exit_code
+EXIT_DATA_ERROR = SourceFileError.exit_code
+EXIT_STORE_ERROR = StoreError.exit_code
+EXIT_QUERY_ERROR = QueryError.exit_code
+EXIT_ENDPOINT_ERROR = EndpointError.exit_code
+EXIT_SHRINK = ShrinkError.exit_code
+EXIT_OUTPUT_ERROR = OutputError.exit_code
+EXIT_SOURCE_ORDER = SourceOrderError.exit_code
 #: Interrupted by SIGINT (Ctrl-C): 128 + 2, the shells' convention.
 EXIT_INTERRUPTED = 130
-
-#: Error class → exit code, most specific first.
-_EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
-    (SourceFileError, EXIT_DATA_ERROR),
-    (StoreError, EXIT_STORE_ERROR),
-    (QueryError, EXIT_QUERY_ERROR),
-    (EndpointError, EXIT_ENDPOINT_ERROR),
-    (PushError, EXIT_ENDPOINT_ERROR),
-    (ShrinkError, EXIT_SHRINK),
-)
 
 console = Console()
 errors = Console(stderr=True)
@@ -94,7 +90,7 @@ def _fail_cleanly(command):
         try:
             return command(*args, **kwargs)
         except CmqGraphError as exc:
-            _fail(str(exc), next((code for cls, code in _EXIT_CODES if isinstance(exc, cls)), EXIT_DATA_ERROR))
+            _fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
             _fail("interrompu / interrupted (Ctrl-C)", EXIT_INTERRUPTED)
 

@@ -5,7 +5,7 @@ Python numbers and booleans, so that results from the local store and from a ser
 
 Every query has a timeout (:mod:`cmqgraph.local`): ``timeout=`` seconds, else the environment variable
 ``CMQGRAPH_QUERY_TIMEOUT``, else 60 s; ``timeout=None`` sets no limit. A local query runs in a worker
-process that is killed past its timeout (:class:`~cmqgraph.local.QueryTimeoutError`) or when the caller
+process that is killed past its timeout (:class:`~cmqgraph.errors.QueryTimeoutError`) or when the caller
 is interrupted (Ctrl-C raises ``KeyboardInterrupt`` as usual, the query stopped); a remote one gives up
 waiting (:class:`EndpointError`). A graph opened by the caller (``store=`` an rdflib ``Dataset``, as the
 server's workers pass) is queried in the caller's process, which cannot stop it: it takes no timeout.
@@ -36,12 +36,10 @@ from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from . import __version__
-from .errors import CmqGraphError
+from .errors import TIMEOUT_ENV, EndpointError, QueryError, QueryTimeoutError
 from .iris import is_web_url
-from .local import (
-    DEFAULT, TIMEOUT_ENV, QueryTimeoutError, Timeout, graph_job, local_query, prefixed, resolve_timeout, table_job, to_python,
-)
-from .saved_queries import CHOICE_LISTS, QueryError, SavedQuery, blank_comments, get_query
+from .local import DEFAULT, Timeout, graph_job, local_query, prefixed, resolve_timeout, table_job, to_python
+from .saved_queries import CHOICE_LISTS, SavedQuery, blank_comments, get_query
 from .spreadsheet import DIALECTS, frame_text
 
 __all__ = [
@@ -51,10 +49,6 @@ __all__ = [
 
 #: How cmqgraph introduces itself to SPARQL servers.
 USER_AGENT = f"cmqgraph/{__version__} (+https://w3id.org/cmqgraph)"
-
-
-class EndpointError(CmqGraphError):
-    """A remote SPARQL endpoint is unreachable, timed out, or answered an error."""
 
 
 #: The text formats of a result table (``cmqgraph query run --format``, the server's downloads): the CSV
@@ -103,7 +97,7 @@ def check_endpoint(url: str) -> str:
     >>> check_endpoint("ftp://example.org/sparql")
     Traceback (most recent call last):
     ...
-    cmqgraph.engine.EndpointError: 'ftp://example.org/sparql' is not the URL of a SPARQL endpoint: expected http:// or https:// and a host, such as http://127.0.0.1:7878/query
+    cmqgraph.errors.EndpointError: 'ftp://example.org/sparql' is not the URL of a SPARQL endpoint: expected http:// or https:// and a host, such as http://127.0.0.1:7878/query
     """
     if not is_web_url(url):
         raise EndpointError(

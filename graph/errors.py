@@ -1,25 +1,78 @@
-"""Errors and row-level issues raised while reading source files or using the store.
+"""Every error cmqgraph raises on purpose, each with the exit code the command line gives it.
 
 Every error says what was broken and where: the file, the line and the value, and chains
-its cause (``raise ... from exc``).
+its cause (``raise ... from exc``). Like pySHACL's ``errors.py``, this module is the one home of
+the error classes: each carries ``exit_code`` (:data:`EXIT_CODES` lists them with their meaning,
+the README's table is checked against it), and the server's also carry their HTTP ``status``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from .push import PushReport
 
 __all__ = [
+    "EXIT_CODES",
+    "TIMEOUT_ENV",
     "CmqGraphError",
+    "NotConforming",
     "SourceFileError",
-    "RowIssue",
+    "SourceOrderError",
     "StoreError",
+    "QueryError",
+    "ParameterError",
+    "QueryNotFound",
+    "FilterError",
+    "QueryTimeoutError",
+    "WorkerError",
+    "EndpointError",
+    "PushError",
     "ShrinkError",
+    "OutputError",
+    "ExportError",
+    "ServerLimit",
+    "QueryTimeout",
+    "Busy",
+    "NotAcceptable",
+    "ProtocolError",
+    "ExportWarning",
+    "RowIssue",
 ]
+
+#: Exit code → what it means (French, then English). 0 is success, 2 is click's wrong usage, 130 an interruption.
+EXIT_CODES: dict[int, str] = {
+    0: "succès / success",
+    1: "le graphe n'est pas conforme aux formes / the graph does not conform to the shapes",
+    2: "mauvais usage / wrong usage",
+    3: "un fichier source est illisible ou cassé / a source file cannot be read or is broken",
+    4: "le magasin est absent, endommagé ou ne peut être remplacé / the store is missing, damaged or cannot be replaced",
+    5: "un problème de requête / a query problem",
+    6: "un point d'accès distant a échoué / a remote endpoint failed",
+    7: "la construction perdrait une grande part d'une sorte d'entités / the build would lose a large share of an entity kind",
+    8: "un fichier de sortie ne peut être écrit / an output file cannot be written",
+    9: "la table des sources est dans le mauvais ordre / the source table is out of order",
+    130: "interrompu / interrupted",
+}
+
+#: The environment variable holding the default time limit of local queries, in seconds.
+TIMEOUT_ENV = "CMQGRAPH_QUERY_TIMEOUT"
 
 
 class CmqGraphError(Exception):
-    """Base class of every error cmqgraph raises on purpose."""
+    """Base class of every error cmqgraph raises on purpose; each subclass sets its ``exit_code``."""
+
+    #: The command line's exit code for this error (a key of :data:`EXIT_CODES`).
+    exit_code: ClassVar[int]
+
+
+class NotConforming(CmqGraphError):
+    """``validate``: the graph does not conform to the shapes."""
+
+    exit_code = 1
 
 
 class SourceFileError(CmqGraphError):
@@ -37,6 +90,8 @@ class SourceFileError(CmqGraphError):
         The offending value.
     """
 
+    exit_code = 3
+
     def __init__(self, path: Path | str, message: str, line: int | None = None, value: str | None = None):
         self.path = Path(path)
         self.line = line
@@ -47,8 +102,84 @@ class SourceFileError(CmqGraphError):
         super().__init__(f"{where}: {message}{what}")
 
 
+class SourceOrderError(CmqGraphError):
+    """The source table is out of order: a source reads what no source above it publishes; nothing was read."""
+
+    exit_code = 9
+
+
 class StoreError(CmqGraphError):
     """The graph store is missing, locked or unusable."""
+
+    exit_code = 4
+
+
+class QueryError(CmqGraphError):
+    """A query is malformed (bad metadata, SPARQL syntax error) or its engine refused it."""
+
+    exit_code = 5
+
+
+class ParameterError(QueryError):
+    """A parameter is unknown, missing or of the wrong type; ``parameter`` names it (None: several)."""
+
+    def __init__(self, message: str, parameter: str | None = None):
+        super().__init__(message)
+        self.parameter = parameter
+
+
+class QueryNotFound(QueryError):
+    """No saved query has that name."""
+
+
+class FilterError(QueryError, ValueError):
+    """A filter (région, académie, campus, pôle, project) matches nothing; the message suggests close names."""
+
+
+class QueryTimeoutError(QueryError):
+    """A query ran past its timeout and was stopped; ``seconds`` is the limit."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        super().__init__(
+            f"la requête a dépassé la limite de {seconds:g} s et a été arrêtée ; augmentez-la avec --timeout SECONDES "
+            f"(0 : sans limite), timeout= en Python ou {TIMEOUT_ENV} / the query ran past the limit of {seconds:g} s and "
+            f"was stopped; raise it with --timeout SECONDS (0: no limit), timeout= in Python or {TIMEOUT_ENV}"
+        )
+
+
+class WorkerError(QueryError):
+    """The worker process ended before it answered (killed from outside, out of memory)."""
+
+
+class EndpointError(CmqGraphError):
+    """A remote SPARQL endpoint is unreachable, timed out, or answered an error."""
+
+    exit_code = 6
+
+
+class PushError(EndpointError):
+    """A push failed: server unreachable, timed out, refused a request, or holds other counts.
+
+    Parameters
+    ----------
+    message : str
+        What went wrong (it already names the URL, the graph and the HTTP status when known).
+    url : str, optional
+        The URL that failed.
+    graph : str, optional
+        The graph being sent (its IRI, or ``"default"``).
+    status : int, optional
+        The HTTP status the server answered.
+    """
+
+    def __init__(self, message: str, url: str | None = None, graph: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.url = url
+        self.graph = graph
+        self.status = status
+        #: The :class:`~cmqgraph.push.PushReport` when the push went through but the counts differ, else None.
+        self.report: PushReport | None = None
 
 
 class ShrinkError(CmqGraphError):
@@ -62,6 +193,8 @@ class ShrinkError(CmqGraphError):
         The losses (:class:`cmqgraph.census.Shrink`), largest first.
     """
 
+    exit_code = 7
+
     def __init__(self, store: Path, shrinks: list):
         self.store = Path(store)
         self.shrinks = shrinks
@@ -70,6 +203,70 @@ class ShrinkError(CmqGraphError):
             f"le nouveau graphe perdrait une grande part de ses entités / the new graph would lose a large share of its entities "
             f"({shown}): the graph at {self.store} is kept; check the input files, or run again with --accept-shrink if the loss is intended"
         )
+
+
+class OutputError(CmqGraphError):
+    """An output could not be written (unwritable folder, full disk…; nothing partial is left) or would not be publishable."""
+
+    exit_code = 8
+
+
+#: The name :class:`OutputError` had when only ``cmqgraph export`` raised it.
+ExportError = OutputError
+
+
+class ServerLimit(CmqGraphError):
+    """A limit of the server stopped a job or kept it from starting: answer HTTP ``status``, with ``headers``."""
+
+    exit_code = 5
+    status = 503
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The response headers that go with the answer."""
+        return {}
+
+
+class QueryTimeout(ServerLimit):
+    """A query ran past the server's timeout; its worker process was stopped (503)."""
+
+
+class Busy(ServerLimit):
+    """A job did not get a worker in time: 429 (the client was at its limit) or 503 (no worker was free).
+
+    ``retry_after`` is the number of seconds until one of the jobs that held it back must end (sent as ``Retry-After``).
+    """
+
+    def __init__(self, message: str, status: int, retry_after: int):
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """``Retry-After``."""
+        return {"Retry-After": str(self.retry_after)}
+
+
+class NotAcceptable(CmqGraphError):
+    """The client accepts no format in which this kind of result can be written (HTTP 406)."""
+
+    exit_code = 5
+    status = 406
+
+
+class ProtocolError(CmqGraphError):
+    """A request the SPARQL protocol does not allow; ``status`` is the HTTP status to answer."""
+
+    exit_code = 5
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+class ExportWarning(UserWarning):
+    """An export was written but is not ready to publish as is (a catalogue without a base URL)."""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gzip as gzip_module
 import heapq
 import json
 import os
@@ -33,8 +32,9 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from .errors import CmqGraphError
+from .errors import ExportError, ExportWarning
 from .iris import PREFIXES, is_web_url
+from .output import atomic_file, output_folder, source_date_epoch
 from .store import open_store
 
 __all__ = [
@@ -49,7 +49,6 @@ __all__ = [
     "export",
     "time_exports",
     "load_context",
-    "source_date_epoch",
 ]
 
 #: RDF dump formats: key → (file suffix, media type).
@@ -69,14 +68,6 @@ DUMP_NAME = "cmqgraph"
 SORT_RUN_LINES = 1_000_000
 
 
-class ExportError(CmqGraphError):
-    """An export could not be written (unwritable folder, full disk…); no partial file is left behind."""
-
-
-class ExportWarning(UserWarning):
-    """An export was written but is not ready to publish as is (a catalogue without a base URL)."""
-
-
 #: The warning of a catalogue written without a base URL (French, then English).
 NO_BASE_URL_WARNING = (
     "catalogue sans --base-url : ses URL de téléchargement sont les fichiers locaux (file://) ; avant de publier, relancez "
@@ -85,63 +76,10 @@ NO_BASE_URL_WARNING = (
 )
 
 
-def source_date_epoch() -> int | None:
-    """Return ``$SOURCE_DATE_EPOCH`` as an int, or None when it is unset or not a number."""
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    return int(value) if value.isdigit() else None
-
-
-# ---------------------------------------------------------------------------------------------------------
-# atomic files
-
-
-@contextlib.contextmanager
-def atomic_file(path: Path, gzip: bool = False) -> Iterator[IO[bytes]]:
-    """Open ``path`` for binary writing through a temporary file renamed into place on success.
-
-    With ``gzip``, the bytes are gzip-compressed deterministically (no file name, ``mtime`` from
-    ``SOURCE_DATE_EPOCH`` or 0). On any exception the temporary file is removed and nothing appears
-    under ``path``; an OSError becomes an :class:`ExportError`.
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.part-{os.getpid()}")
-    try:
-        raw = open(tmp, "wb")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc}") from exc
-    try:
-        try:
-            if gzip:
-                with gzip_module.GzipFile(filename="", mode="wb", fileobj=raw, mtime=source_date_epoch() or 0) as zipped:
-                    yield zipped
-            else:
-                yield raw
-            raw.flush()
-            os.fsync(raw.fileno())
-        finally:
-            raw.close()
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        if isinstance(exc, OSError):
-            raise ExportError(f"cannot write {path}: {exc}") from exc
-        raise
-
-
 def _as_store(store) -> ox.Store:
     if isinstance(store, ox.Store):
         return store
     return open_store(store)
-
-
-def _target_dir(out_dir) -> Path:
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ExportError(f"cannot create the export folder {out}: {exc}") from exc
-    return out
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -436,7 +374,7 @@ def export_rdf(
     if unknown:
         raise ValueError(f"unknown RDF format(s) {unknown}: choose among {list(RDF_FORMATS)}")
     ox_store = _as_store(store)
-    out = _target_dir(out_dir)
+    out = output_folder(out_dir)
 
     def target(fmt: str) -> Path:
         return out / f"{DUMP_NAME}.{RDF_FORMATS[fmt][0]}{'.gz' if gzip else ''}"
@@ -482,7 +420,7 @@ def export_csv(store, out_dir) -> list[Path]:
     """
     from .tables import write_tables
 
-    return write_tables(_as_store(store), _target_dir(out_dir), atomic_file)
+    return write_tables(_as_store(store), output_folder(out_dir), atomic_file)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -545,7 +483,7 @@ def export_dcat(store, out_dir, files: Sequence[Path], base_url: str | None = No
     else:
         _check_base_url(base_url)
     ox_store = _as_store(store)
-    out = _target_dir(out_dir)
+    out = output_folder(out_dir)
     graph = catalogue(ox_store, [Path(f) for f in files], base_url, sparql_endpoint, release_date(ox_store))
     ttl, jsonld = out / "catalog.ttl", out / "catalog.jsonld"
     with atomic_file(ttl) as f:
@@ -590,7 +528,7 @@ def export_docs(out_dir, languages: Sequence[str] = DOC_LANGUAGES) -> Path:
         raise ExportError(f"pyLODE is not usable ({exc}): pip install 'pylode==3.2.1'") from exc
     import logging
 
-    out = _target_dir(out_dir)
+    out = output_folder(out_dir)
     pages = []
     logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
     for language in languages:
@@ -627,7 +565,7 @@ def export(
         raise ValueError(f"unknown export format(s) {unknown}: choose among {[*ALL_FORMATS, 'all']}")
     if base_url is not None and "dcat" in chosen:
         _check_base_url(base_url)  # before the long exports, not after them
-    out = _target_dir(out_dir)
+    out = output_folder(out_dir)
     ox_store = _as_store(store)
     written: list[Path] = []
     rdf = [f for f in chosen if f in RDF_FORMATS]

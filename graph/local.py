@@ -51,7 +51,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
 from .iris import PREFIXES
-from .saved_queries import QueryError
+from .errors import TIMEOUT_ENV, QueryError, QueryTimeoutError, WorkerError
 from .store import open_graph, resolve_store_path
 
 __all__ = [
@@ -62,8 +62,6 @@ __all__ = [
 
 #: Seconds a local or remote query may run when neither the caller nor :data:`TIMEOUT_ENV` says.
 DEFAULT_TIMEOUT = 60.0
-#: The environment variable that sets the default timeout, in seconds (``0``: no limit).
-TIMEOUT_ENV = "CMQGRAPH_QUERY_TIMEOUT"
 
 
 class _Default(enum.Enum):
@@ -79,22 +77,6 @@ DEFAULT = _Default.TIMEOUT
 Timeout = float | None | Literal[_Default.TIMEOUT]
 
 T = TypeVar("T")
-
-
-class QueryTimeoutError(QueryError):
-    """A query ran past its timeout and was stopped; ``seconds`` is the limit."""
-
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        super().__init__(
-            f"la requête a dépassé la limite de {seconds:g} s et a été arrêtée ; augmentez-la avec --timeout SECONDES "
-            f"(0 : sans limite), timeout= en Python ou {TIMEOUT_ENV} / the query ran past the limit of {seconds:g} s and "
-            f"was stopped; raise it with --timeout SECONDS (0: no limit), timeout= in Python or {TIMEOUT_ENV}"
-        )
-
-
-class WorkerError(QueryError):
-    """The worker process ended before it answered (killed from outside, out of memory)."""
 
 
 def resolve_timeout(timeout: Timeout = DEFAULT) -> float | None:

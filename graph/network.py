@@ -63,8 +63,8 @@ from networkx.algorithms import bipartite
 
 from . import __version__
 from .engine import select
-from .export import atomic_file, source_date_epoch
-from .saved_queries import QueryError
+from .output import atomic_file, source_date_epoch
+from .errors import FilterError
 from .spreadsheet import frame_text
 
 __all__ = [
@@ -95,10 +95,6 @@ ACTOR_KINDS = ("campus", "cluster", "project")
 _GRAPH = "https://w3id.org/cmqgraph/graph/"
 _ROLE = "https://w3id.org/cmqgraph/id/role/"
 _LEVEL = {"Region": "region", "Academie": "academie", "Departement": "departement", "Commune": "commune"}
-
-
-class FilterError(QueryError, ValueError):
-    """A filter (région, académie, campus, pôle, project) matches nothing; the message suggests close names."""
 
 
 # --------------------------------------------------------------------------------------------- queries

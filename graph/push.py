@@ -40,7 +40,7 @@ import pyoxigraph as ox
 import requests
 from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
-from .errors import CmqGraphError
+from .errors import CmqGraphError, PushError
 from .store import open_store
 
 __all__ = ["GraphPush", "PushError", "PushProgress", "PushReport", "local_counts", "push", "remote_counts"]
@@ -50,30 +50,6 @@ DEFAULT_GRAPH = "default"
 
 _CONTENT_TYPE = "application/n-triples"
 _BODY_EXCERPT = 300
-
-
-class PushError(CmqGraphError):
-    """A push failed: server unreachable, timed out, refused a request, or holds other counts.
-
-    Parameters
-    ----------
-    message : str
-        What went wrong (it already names the URL, the graph and the HTTP status when known).
-    url : str, optional
-        The URL that failed.
-    graph : str, optional
-        The graph being sent (its IRI, or ``"default"``).
-    status : int, optional
-        The HTTP status the server answered.
-    """
-
-    def __init__(self, message: str, url: str | None = None, graph: str | None = None, status: int | None = None):
-        super().__init__(message)
-        self.url = url
-        self.graph = graph
-        self.status = status
-        #: The :class:`PushReport` when the push went through but the counts differ, else None.
-        self.report: PushReport | None = None
 
 
 class PushProgress(Protocol):

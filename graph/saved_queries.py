@@ -63,7 +63,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
-from .errors import CmqGraphError
+from .errors import ParameterError, QueryError, QueryNotFound
 from .resources import queries_dir
 from .sources.files import line_of, utf8_text
 
@@ -84,22 +84,6 @@ __all__ = [
     "blank_comments",
     "decode_query",
 ]
-
-
-class QueryError(CmqGraphError):
-    """A query is malformed (bad metadata, SPARQL syntax error) or its engine refused it."""
-
-
-class ParameterError(QueryError):
-    """A parameter is unknown, missing or of the wrong type; ``parameter`` names it (None: several)."""
-
-    def __init__(self, message: str, parameter: str | None = None):
-        super().__init__(message)
-        self.parameter = parameter
-
-
-class QueryNotFound(QueryError):
-    """No saved query has that name."""
 
 
 def _string(raw: str) -> Literal:
@@ -298,7 +282,7 @@ class SavedQuery:
         >>> get_query("campus_excellence").check_choices({"region": "Bourgogne"}, {"region": ["Bourgogne-Franche-Comté", "Occitanie"]})
         Traceback (most recent call last):
         ...
-        cmqgraph.saved_queries.ParameterError: query 'campus_excellence', parameter 'region': 'Bourgogne' is not one of the accepted values; did you mean 'Bourgogne-Franche-Comté'?
+        cmqgraph.errors.ParameterError: query 'campus_excellence', parameter 'region': 'Bourgogne' is not one of the accepted values; did you mean 'Bourgogne-Franche-Comté'?
         """
         given = values or {}
         for param in self.parameters:
@@ -361,7 +345,7 @@ def decode_query(data: bytes, where: str) -> str:
     >>> decode_query(b'ASK {\n  FILTER(?n = "\xe9t\xe9") }', "q.rq")
     Traceback (most recent call last):
     ...
-    cmqgraph.saved_queries.QueryError: q.rq, line 2: not valid UTF-8 (byte 0xe9 at offset 21); save the file as UTF-8
+    cmqgraph.errors.QueryError: q.rq, line 2: not valid UTF-8 (byte 0xe9 at offset 21); save the file as UTF-8
     """
     try:
         return utf8_text(data)

@@ -26,7 +26,7 @@ from rdflib import Literal as RdfLiteral
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from .export import ExportError
+from .errors import ExportError
 from .iris import ID, PREFIXES
 from .spreadsheet import rows_text
 

@@ -26,7 +26,7 @@ import networkx as nx
 from pyvis.network import Network
 
 from . import network as net
-from .export import atomic_file
+from .output import atomic_file, output_folder
 
 __all__ = ["STYLE", "DEFAULT_MAX_NODES", "MOBICAMPUS", "displayed_graph", "view", "render_html", "screenshot", "readme_picture"]
 
@@ -221,7 +221,7 @@ def view(
 
     Raises
     ------
-    cmqgraph.network.FilterError
+    cmqgraph.errors.FilterError
         A filter matches nothing (the message suggests close names).
     """
     G = net.project(store, region=region, academie=academie, campus=campus, cluster=cluster, project=project)
@@ -261,10 +261,11 @@ def screenshot(html_path: str | os.PathLike, png: str | os.PathLike, chromium: s
             page.evaluate("window.network.fit()")
             page.wait_for_timeout(200)
             result = {"nodes": page.evaluate("window.nodes.length"), "settle_ms": page.evaluate("window.cmqSettleMs"), "errors": errors}
-            Path(png).parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(png))
+            picture = page.screenshot()
         finally:
             browser.close()
+    with atomic_file(output_folder(Path(png).parent) / Path(png).name) as f:
+        f.write(picture)
     return result
 
 

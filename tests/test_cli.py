@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import cmqgraph
-from cmqgraph.cli import EXIT_DATA_ERROR, EXIT_QUERY_ERROR, main
+from cmqgraph.cli import EXIT_DATA_ERROR, EXIT_OUTPUT_ERROR, EXIT_QUERY_ERROR, main
 from cmqgraph.engine import EndpointError, select
 
 EXTRACTS = Path(__file__).parent / "data"
@@ -169,7 +169,7 @@ def test_construct_output_errors(small, tmp_path):
     assert result.exit_code == 2 and "a CONSTRUCT query gives Turtle; --format csv is for SELECT and ASK tables" in result.output
     target = tmp_path / "missing" / "out.ttl"
     result = run("--store", str(small), "sparql", str(path), "-o", str(target))
-    assert result.exit_code == EXIT_DATA_ERROR and f"cannot write {target}" in one_error_line(result)
+    assert result.exit_code == EXIT_OUTPUT_ERROR == 8 and f"cannot write {target}" in one_error_line(result)
     written = tmp_path / "out.ttl"
     assert run("--store", str(small), "sparql", str(path), "-o", str(written)).exit_code == 0
     assert '"Bourgogne-Franche-Comté"@fr' in written.read_text(encoding="utf-8")

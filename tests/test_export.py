@@ -13,6 +13,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from cmqgraph import export as ex
+from cmqgraph.output import atomic_file
 from rdflib.compare import isomorphic
 
 DATA = Path(__file__).parent / "data"
@@ -189,7 +190,7 @@ def test_failure_midway_leaves_no_file_under_the_final_name(small_store, tmp_pat
 def test_atomic_file_keeps_the_previous_file_on_failure(tmp_path):
     target = tmp_path / "x.txt"
     target.write_text("old")
-    with pytest.raises(RuntimeError), ex.atomic_file(target) as f:
+    with pytest.raises(RuntimeError), atomic_file(target) as f:
         f.write(b"new, half")
         raise RuntimeError("boom")
     assert target.read_text() == "old"

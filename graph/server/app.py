@@ -53,11 +53,11 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .. import __version__
 from ..engine import TABLE_FORMATS, format_frame
-from ..network import FilterError
-from ..saved_queries import CHOICE_LISTS, VIEW_FILTERS, Parameter, ParameterError, QueryError, SavedQuery, load_queries
+from ..errors import FilterError, NotAcceptable, ParameterError, ProtocolError, QueryError, ServerLimit
+from ..saved_queries import CHOICE_LISTS, VIEW_FILTERS, Parameter, SavedQuery, load_queries
 from ..view import DEFAULT_MAX_NODES, STYLE
-from .pool import GRAPH_FORMATS, NotAcceptable, ServerLimit, Workers, saved_job, sparql_job, view_job
-from .protocol import FORMAT_NAMES, ProtocolError, answer_types, negotiate, parse_request, service_description
+from .pool import GRAPH_FORMATS, Workers, saved_job, sparql_job, view_job
+from .protocol import FORMAT_NAMES, answer_types, negotiate, parse_request, service_description
 
 __all__ = ["Settings", "create_app", "TRUNCATED_HEADER", "ROWS_HEADER"]
 

@@ -50,11 +50,11 @@ from rdflib.namespace import XSD
 from pebble import ProcessPool
 
 from ..engine import choice_values, run_query
-from ..errors import CmqGraphError
+from ..errors import Busy, NotAcceptable, QueryError, QueryTimeout, ServerLimit
 from ..iris import PREFIXES
 from ..local import end_with_parent
 from ..network import project
-from ..saved_queries import CHOICE_LISTS, QueryError, SavedQuery
+from ..saved_queries import CHOICE_LISTS, SavedQuery
 from ..store import open_graph
 from ..view import displayed_graph, render_html
 
@@ -77,42 +77,6 @@ GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
 
 
 _XSD_STRING = str(XSD.string)
-
-
-class ServerLimit(CmqGraphError):
-    """A limit of the server stopped a job or kept it from starting: answer HTTP ``status``, with ``headers``."""
-
-    status = 503
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """The response headers that go with the answer."""
-        return {}
-
-
-class QueryTimeout(ServerLimit):
-    """A query ran past the server's timeout; its worker process was stopped (503)."""
-
-
-class Busy(ServerLimit):
-    """A job did not get a worker in time: 429 (the client was at its limit) or 503 (no worker was free).
-
-    ``retry_after`` is the number of seconds until one of the jobs that held it back must end (sent as ``Retry-After``).
-    """
-
-    def __init__(self, message: str, status: int, retry_after: int):
-        super().__init__(message)
-        self.status = status
-        self.retry_after = retry_after
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """``Retry-After``."""
-        return {"Retry-After": str(self.retry_after)}
-
-
-class NotAcceptable(CmqGraphError):
-    """The client accepts no format in which this kind of result can be written."""
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 import pyoxigraph as ox
 from rdflib import RDF, Graph, Namespace, URIRef
 
-from ..errors import CmqGraphError
+from ..errors import ProtocolError
 from ..saved_queries import blank_comments
 from .pool import GRAPH_FORMATS, RESULT_FORMATS
 
@@ -52,14 +52,6 @@ _SERVICE = re.compile(r"(?<![\w?$:@-])SERVICE(?![\w.:-])", re.IGNORECASE)
 _FORM = "application/x-www-form-urlencoded"
 _DIRECT_QUERY = "application/sparql-query"
 _DIRECT_UPDATE = "application/sparql-update"
-
-
-class ProtocolError(CmqGraphError):
-    """A request the protocol does not allow; ``status`` is the HTTP status to answer."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass
