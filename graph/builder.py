@@ -35,7 +35,7 @@ from . import __version__, iris
 from .census import Census, census, shrinkage
 from .errors import RowIssue, ShrinkError, SourceFileError, StoreError
 from .iris import CMQ, SPDX
-from .sources import BuildContext, Source, all_sources
+from .sources import BuildContext, Source, all_sources, check_order
 from .store import STORE_MARKER, check_replaceable, open_store, resolve_store_path, store_kind
 
 __all__ = [
@@ -278,7 +278,7 @@ def clear_leftovers(target: Path) -> list[Path]:
 def run_sources(ctx: BuildContext, progress: BuildProgress | None = None) -> Iterator[Source]:
     """Yield each registered source, ready to run, in registry order.
 
-    The caller must exhaust each source's :meth:`~Source.triples` before taking the next one: later
+    The caller must exhaust each source's :meth:`~Source.run` before taking the next one: later
     sources read indexes that earlier ones publish while they run.
     """
     for source_cls in all_sources():
@@ -288,14 +288,17 @@ def run_sources(ctx: BuildContext, progress: BuildProgress | None = None) -> Ite
         yield source
 
 
-def _nquads(triples: Iterable[tuple], graph: URIRef) -> tuple[bytes, int]:
+def _nquads(triples: Iterable[tuple], graph: URIRef) -> bytes:
     g = graph.n3()
     buffer = io.StringIO()
-    count = 0
     for s, p, o in triples:
         buffer.write(f"{s.n3()} {p.n3()} {o.n3()} {g} .\n")
-        count += 1
-    return buffer.getvalue().encode("utf-8"), count
+    return buffer.getvalue().encode("utf-8")
+
+
+def _triples_in(ox_store: ox.Store, graph: URIRef) -> int:
+    """Return how many distinct triples named graph ``graph`` holds (a source may yield a triple twice)."""
+    return sum(1 for _ in ox_store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
 
 
 def _sha256(path: Path) -> str:
@@ -385,6 +388,8 @@ def build(
 
     Raises
     ------
+    SourceOrderError
+        A source reads an index that no source above it publishes (:func:`cmqgraph.sources.check_order`); no file was read.
     SourceFileError
         A file is missing, unreadable or broken; nothing was built.
     StoreError
@@ -394,6 +399,7 @@ def build(
         The new graph lost a large share of an entity kind; the previous store is left as it was.
     """
     started = time.perf_counter()
+    check_order()
     inputs = locate_files(data_dir, with_defaults)
     target = check_replaceable(resolve_store_path(store), [d for d in (inputs.folder, default_data_dir()) if d is not None])
     check_inputs(inputs)
@@ -434,15 +440,14 @@ def _write(staging: Path, ctx: BuildContext, report: BuildReport, shipped: froze
         source_cls = type(source)
         t0 = time.perf_counter()
         issues_before = len(ctx.issues)
-        payload, count = _nquads(source.triples(), source.graph)
-        ox_store.bulk_load(payload, ox.RdfFormat.N_QUADS)
+        ox_store.bulk_load(_nquads(source.run(), source.graph), ox.RdfFormat.N_QUADS)
         used = {spec.name: ctx.files[spec.name] for spec in source_cls.files}
         source_report = SourceReport(
             name=source_cls.name,
             title=source_cls.title,
             files=used,
             rows=sum(ctx.rows_read.get(name, 0) for name in used),
-            triples=count,
+            triples=_triples_in(ox_store, source.graph),
             issues=ctx.issues[issues_before:],
             seconds=time.perf_counter() - t0,
             shipped=frozenset(used) & shipped,
@@ -452,8 +457,7 @@ def _write(staging: Path, ctx: BuildContext, report: BuildReport, shipped: froze
         meta.extend(_describe(source_report, source_cls))
         if progress is not None:
             progress.source_finished(source_report)
-    payload, _ = _nquads(meta, META_GRAPH)
-    ox_store.bulk_load(payload, ox.RdfFormat.N_QUADS)
+    ox_store.bulk_load(_nquads(meta, META_GRAPH), ox.RdfFormat.N_QUADS)
     ox_store.optimize()
     ox_store.flush()
     current = census(ox_store)

@@ -290,7 +290,7 @@ def test_numbers_that_do_not_parse_or_are_out_of_range_are_row_issues(tmp_path):
 
 
 def test_an_amount_that_is_not_a_number_is_a_row_issue(tmp_path):
-    from cmqgraph.sources.projets import TerritoiresInnovation
+    from cmqgraph.sources.territoires_innovation import TerritoiresInnovation
 
     name = "territoires_innovation_laureats.csv"
     ctx = context_with(tmp_path, name, with_cells(name, {"montant_millions_eur": "-1e309"}))

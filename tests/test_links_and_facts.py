@@ -10,16 +10,8 @@ from rdflib.namespace import ORG, RDF, SKOS, TIME, XSD
 from cmqgraph import iris
 from cmqgraph.builder import default_data_dir
 from cmqgraph.iris import CMQ
-from cmqgraph.sources import BuildContext
-from cmqgraph.sources.cmq import CampusList
-from cmqgraph.sources.faits import CuratedFacts
-from cmqgraph.sources.filieres import Filieres
-from cmqgraph.sources.inserjeunes import InserJeunes
-from cmqgraph.sources.links import Links, best_match, clean_support_name
-from cmqgraph.sources.orion_noms import OrionCampusNames
-from cmqgraph.sources.poles import Poles
-from cmqgraph.sources.projets import Pia3Laureats, TerritoiresInnovation
-from cmqgraph.sources.territoires import Territoires
+from cmqgraph.sources import BuildContext, needs, run_until
+from cmqgraph.sources.links import best_match, clean_support_name
 
 from conftest import DATA
 
@@ -31,22 +23,21 @@ LYCEES = "inserjeunes_lycees_pro_uai_2022_2023.csv"
 
 
 def build_all(tmp_path):
-    """Run every source these links need; the lycées are those of académie de Lyon (Ain, Loire, Rhône) in the real file."""
+    """Run the facts, the links and every source they need (over tests/data); the lycées are those of académie de Lyon (Ain, Loire, Rhône) in the real file."""
     rows = (default_data_dir() / LYCEES).read_text(encoding="utf-8").splitlines()
     lyon = [rows[0]] + [r for r in rows[1:] if r[:3] in ("001", "042", "069")]
     (tmp_path / LYCEES).write_text("\n".join(lyon) + "\n", encoding="utf-8")
-    names = [
-        "orion_departements_academies_regions.csv", "academies_geo.json", "regions_geo.json", "cmq_filieres_12.csv",
-        "inserjeunes_cfa_uai_2022_2023.csv", "cmq_campus_list.csv", "poles_competitivite.csv",
-        "territoires_innovation_laureats.csv", "pia3_cmq_laureats.csv", "orion_cmq_noms_exemples.csv",
-        "curated_facts_cmq_ti_poles_bfc.csv",
+    ctx = BuildContext(files={p.name: p for p in DATA.iterdir() if p.suffix in (".csv", ".json")} | {LYCEES: tmp_path / LYCEES})
+    ran = run_until("faits_bfc", ctx) | run_until("orion_cmq_noms", ctx)  # the second runs only what the first did not
+    assert list(ran) == [*needs("faits_bfc"), "faits_bfc", "orion_cmq_noms"]
+    return ctx, {triple for triples in ran.values() for triple in triples}, len(lyon) - 1
+
+
+def test_the_facts_need_the_links_and_what_the_links_read():
+    assert needs("faits_bfc") == [
+        "territoires", "filieres", "rome", "bcn_formations", "certifinfo", "inserjeunes", "acce", "cmq", "poles",
+        "territoires_innovation", "pia3", "links",
     ]
-    ctx = BuildContext(files={n: DATA / n for n in names} | {LYCEES: tmp_path / LYCEES})
-    triples = set()
-    for source in (Territoires, Filieres, InserJeunes, CampusList, Poles, TerritoiresInnovation, Pia3Laureats, Links,
-                   OrionCampusNames, CuratedFacts):
-        triples |= set(source(ctx).triples())
-    return ctx, triples, len(lyon) - 1
 
 
 def test_support_matched_to_a_school_by_name(tmp_path):

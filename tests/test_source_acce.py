@@ -9,10 +9,9 @@ from rdflib.namespace import RDF, RDFS, SDO, SKOS, XSD
 
 from cmqgraph import iris
 from cmqgraph.iris import CMQ
-from cmqgraph.sources import BuildContext
+from cmqgraph.sources import BuildContext, run_before
 from cmqgraph.sources.acce import Acce
-from cmqgraph.sources.inserjeunes import InserJeunes
-from cmqgraph.sources.territoires import Territoires
+from cmqgraph.sources.records import School
 
 DATA = Path(__file__).parent / "data"
 TERRITOIRES = ("orion_departements_academies_regions.csv", "academies_geo.json", "regions_geo.json")
@@ -21,9 +20,9 @@ ACCE = "cfa_sous_convention_regionale_uai.csv"
 
 
 def run(ctx: BuildContext, with_inserjeunes: bool = True) -> set:
-    list(Territoires(ctx).triples())
-    if with_inserjeunes:
-        list(InserJeunes(ctx).triples())
+    assert list(run_before("acce", ctx, skip=() if with_inserjeunes else ("inserjeunes",))) == (
+        ["territoires", "inserjeunes"] if with_inserjeunes else ["territoires"]
+    )
     ctx.issues.clear()
     return set(Acce(ctx).triples())
 
@@ -66,15 +65,16 @@ def test_inserjeunes_name_wins_acce_name_is_an_alt_label(make_context):
     ifpp = iris.school("0251124L")  # "IFPP" in InserJeunes
     assert (ifpp, SKOS.altLabel, Literal("CTR DE FORMATION D APPRENTIS REGIONAL DE LA PHARMACIE", lang="fr")) in triples
     assert not any(s == ifpp and p == RDFS.label for s, p, _ in triples)
-    assert ctx.indexes["schools"]["0251124L"]["name"] == "IFPP"
+    assert ctx.indexes["schools"]["0251124L"].name == "IFPP"
     mfr = iris.school("0251824X")  # not in InserJeunes
     assert (mfr, RDFS.label, Literal("CTR DE FORMATION D APPRENTIS MAISONS FAMILIALES RURALES", lang="fr")) in triples
-    assert ctx.indexes["schools"]["0251824X"] == {
-        "name": "CTR DE FORMATION D APPRENTIS MAISONS FAMILIALES RURALES",
-        "departement": "25",
-        "academie": "03",
-        "region": "27",
-    }
+    assert ctx.indexes["schools"]["0251824X"] == School(
+        uai="0251824X",
+        name="CTR DE FORMATION D APPRENTIS MAISONS FAMILIALES RURALES",
+        departement="25",
+        academie="03",
+        region="27",
+    )
 
 
 def test_without_inserjeunes_every_acce_name_is_the_label(make_context):

@@ -7,6 +7,8 @@ The indexes the source reads from earlier sources are set by hand:
   out on purpose to exercise the "not in BCN N_MEF" error;
 - ``schools``: 0250014E from line 5 of the InserJeunes lycées extract and 0251729U from line 8 of the
   InserJeunes CFA extract.
+
+The other indexes come from the ``territoires`` extracts (:func:`cmqgraph.sources.run_before`).
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from cmqgraph import iris
 from cmqgraph.iris import CMQ
-from cmqgraph.sources import BuildContext
+from cmqgraph.sources import BuildContext, run_before
 from cmqgraph.sources.affelnet import Affelnet
-from cmqgraph.sources.territoires import Territoires
+from cmqgraph.sources.records import School
 
 DATA = Path(__file__).parent / "data"
 TERRITOIRES = ("orion_departements_academies_regions.csv", "academies_geo.json", "regions_geo.json")
@@ -49,16 +51,16 @@ CFD_OF_MEFSTAT11 = {
     "23820033403": "40033403",  # 1ERPRO COMMERC. SERVICES EN RESTAURATION
 }
 SCHOOLS = {
-    "0250014E": {"name": "Lycée professionnel Condé", "departement": "25", "academie": "03", "region": "27"},
-    "0251729U": {"name": "Maison Familiale Rurale de Morre", "departement": "25", "academie": "03", "region": "27"},
+    "0250014E": School("0250014E", "Lycée professionnel Condé", "25", "03", "27"),
+    "0251729U": School("0251729U", "Maison Familiale Rurale de Morre", "25", "03", "27"),
 }
 
 
 def run(ctx: BuildContext) -> set:
-    list(Territoires(ctx).triples())
-    ctx.issues.clear()
     ctx.indexes["cfd_of_mefstat11"] = dict(CFD_OF_MEFSTAT11)
-    ctx.indexes["schools"] = {k: dict(v) for k, v in SCHOOLS.items()}
+    ctx.indexes["schools"] = dict(SCHOOLS)
+    assert list(run_before("affelnet", ctx)) == ["territoires"]
+    ctx.issues.clear()
     return set(Affelnet(ctx).triples())
 
 

@@ -31,7 +31,7 @@ def test_bcn_training(make_context):
     assert (bac, CMQ.lastSession, Literal("2027", datatype=XSD.gYear)) in triples
     # NIVEAU_QUALIFICATION_RNCP 99 means unknown: no level
     assert not any(p == CMQ.rncpLevel for s, p, _ in triples if s == iris.training("90099901"))
-    assert len(ctx.indexes["cfds"]) == 13 and "32025417" in ctx.indexes["cfds"]
+    assert len(ctx.indexes["cfds"]) == 13 and "32025417" in ctx.indexes["cfds"] and isinstance(ctx.indexes["cfds"], frozenset)
     assert ctx.issues == []
 
 

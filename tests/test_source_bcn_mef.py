@@ -36,7 +36,7 @@ def test_mef(make_context):
 def test_mef_bad_cfd_is_reported(make_context, tmp_path):
     text = make_context(NAME).path(NAME).read_text(encoding="utf-8-sig")
     (tmp_path / NAME).write_text(text.replace(";40025214;3;3;", ";4002521-;3;3;", 1), encoding="utf-8")
-    ctx = BuildContext(files={NAME: tmp_path / NAME}, indexes={"cfds": {"40025214"}})
+    ctx = BuildContext(files={NAME: tmp_path / NAME}, indexes={"cfds": frozenset({"40025214"})})
     triples = set(BcnMef(ctx).triples())
     errors = [(i.file, i.column, i.value) for i in ctx.issues if i.severity == "error"]
     assert errors == [(NAME, "FORMATION_DIPLOME", "4002521-")]

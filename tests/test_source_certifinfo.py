@@ -29,14 +29,14 @@ def test_certifinfo(make_context):
     }
     # no Training -> Trade shortcut here: the links source makes it from the index
     assert not any(p == CMQ.leadsToTrade and s == iris.training("32025215") for s, p, _ in triples)
-    assert ctx.indexes["trades_of_cfd"]["40025014"] == {"H2901", "H2903"}
+    assert ctx.indexes["trades_of_cfd"]["40025014"] == frozenset({"H2901", "H2903"})
     assert [(i.line, i.value, i.severity) for i in ctx.issues] == [(3, "13074", "warning")]
 
 
 def test_unknown_and_bad_codes(make_context, tmp_path):
     text = make_context(NAME).path(NAME).read_text(encoding="utf-8")
     (tmp_path / NAME).write_text(text.replace(";40025216;", ";4002521;"), encoding="utf-8")
-    rome_codes = {"A1303", "H1206", "H1302", "H2502", "M1801", "M1803", "M1805", "I1604", "I1103", "I1310", "H2901", "H2903"}
+    rome_codes = frozenset({"A1303", "H1206", "H1302", "H2502", "M1801", "M1803", "M1805", "I1604", "I1103", "I1310", "H2901", "H2903"})
     ctx = BuildContext(files={NAME: tmp_path / NAME}, indexes={"rome_codes": rome_codes})
     triples = set(CertifInfo(ctx).triples())
     found = [(i.file, i.line, i.column, i.value, i.severity) for i in ctx.issues if i.value != "13074"]

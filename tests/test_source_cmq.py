@@ -7,9 +7,7 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from cmqgraph import iris
 from cmqgraph.iris import CMQ
-from cmqgraph.sources.cmq import CampusList
-from cmqgraph.sources.filieres import Filieres
-from cmqgraph.sources.territoires import Territoires
+from cmqgraph.sources import run_until
 
 TERRITOIRES = ("orion_departements_academies_regions.csv", "academies_geo.json", "regions_geo.json")
 MOBICAMPUS = iris.campus("Besançon", "Mobicampus – Automobile et mobilités du futur (Nord Franche-Comté)")
@@ -17,10 +15,9 @@ MOBICAMPUS = iris.campus("Besançon", "Mobicampus – Automobile et mobilités d
 
 def run(make_context):
     ctx = make_context(*TERRITOIRES, "cmq_filieres_12.csv", "cmq_campus_list.csv")
-    triples = set()
-    for source in (Territoires, Filieres, CampusList):
-        triples |= set(source(ctx).triples())
-    return ctx, triples
+    ran = run_until("cmq", ctx)
+    assert list(ran) == ["territoires", "filieres", "cmq"]
+    return ctx, {triple for triples in ran.values() for triple in triples}
 
 
 def test_mobicampus(make_context):
@@ -64,7 +61,6 @@ def test_duplicate_campus_is_warned(make_context, tmp_path):
     (tmp_path / "cmq_campus_list.csv").write_text("\n".join(lines + [lines[1]]) + "\n", encoding="utf-8")
     ctx = make_context(*TERRITOIRES, "cmq_filieres_12.csv")
     ctx.files["cmq_campus_list.csv"] = tmp_path / "cmq_campus_list.csv"
-    for source_cls in (Territoires, Filieres, CampusList):
-        list(source_cls(ctx).triples())
+    run_until("cmq", ctx)
     duplicate = [i for i in ctx.issues if "already listed" in i.message]
     assert len(duplicate) == 1 and duplicate[0].line == len(lines) + 1 and duplicate[0].value.startswith("Mobicampus")

@@ -11,9 +11,9 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from cmqgraph import iris
 from cmqgraph.iris import CMQ
-from cmqgraph.sources import BuildContext
+from cmqgraph.sources import BuildContext, run_before
 from cmqgraph.sources.inserjeunes import InserJeunes, school_kind
-from cmqgraph.sources.territoires import Territoires
+from cmqgraph.sources.records import School
 
 DATA = Path(__file__).parent / "data"
 TERRITOIRES = ("orion_departements_academies_regions.csv", "academies_geo.json", "regions_geo.json")
@@ -21,7 +21,7 @@ LYCEES, CFA = "inserjeunes_lycees_pro_uai_2022_2023.csv", "inserjeunes_cfa_uai_2
 
 
 def run(ctx: BuildContext) -> set:
-    list(Territoires(ctx).triples())
+    assert list(run_before("inserjeunes", ctx)) == ["territoires"]
     ctx.issues.clear()
     return set(InserJeunes(ctx).triples())
 
@@ -42,12 +42,13 @@ def test_lycee_school_and_territory(make_context):
     assert (school, CMQ.inDepartement, iris.departement("90")) in triples
     assert (school, CMQ.inAcademie, iris.academie("03")) in triples
     assert (school, CMQ.inRegion, iris.region("27")) in triples
-    assert ctx.indexes["schools"]["0900236T"] == {
-        "name": "Lycée professionnel Raoul Follereau",
-        "departement": "90",
-        "academie": "03",
-        "region": "27",
-    }
+    assert ctx.indexes["inserjeunes_schools"]["0900236T"] == School(
+        uai="0900236T",
+        name="Lycée professionnel Raoul Follereau",
+        departement="90",
+        academie="03",
+        region="27",
+    )
     assert ctx.rows_read == {LYCEES: 25, CFA: 37} | {n: ctx.rows_read[n] for n in TERRITOIRES}
     assert ctx.issues == []
 

@@ -30,7 +30,7 @@ def test_onisep_jobs_and_pages(make_context):
 def test_onisep_unknown_and_bad_rome_codes(make_context, tmp_path):
     text = make_context(NAME).path(NAME).read_text(encoding="utf-8")
     (tmp_path / NAME).write_text(text.replace('"I1606";', '"I16O6";'), encoding="utf-8")
-    ctx = BuildContext(files={NAME: tmp_path / NAME}, indexes={"rome_codes": {"A1101", "A1202", "H2502", "H2903"}})
+    ctx = BuildContext(files={NAME: tmp_path / NAME}, indexes={"rome_codes": frozenset({"A1101", "A1202", "H2502", "H2903"})})
     triples = set(Onisep(ctx).triples())
     errors = [(i.file, i.line, i.value) for i in ctx.issues if i.severity == "error"]
     assert errors == [(NAME, 23, "I16O6")]

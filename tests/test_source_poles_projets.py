@@ -9,21 +9,21 @@ from rdflib.namespace import XSD
 
 from cmqgraph import iris
 from cmqgraph.iris import CMQ
+from cmqgraph.sources import run_until
+from cmqgraph.sources.pia3 import Pia3Laureats, french_date
 from cmqgraph.sources.poles import Poles, parse_phase
-from cmqgraph.sources.projets import Pia3Laureats, TerritoiresInnovation, french_date
-from cmqgraph.sources.territoires import Territoires
+from cmqgraph.sources.territoires_innovation import TerritoiresInnovation
 
 TERRITOIRES = ("orion_departements_academies_regions.csv", "academies_geo.json", "regions_geo.json")
 VDF = iris.cluster("Pôle Véhicule du Futur")
 TI_NFC = iris.project("ti", "Transformation d'un territoire industriel (Nord Franche-Comté)")
 
 
-def run(make_context, *sources):
-    ctx = make_context(*TERRITOIRES, *(f for s in sources for f in (spec.name for spec in s.files)))
-    triples = set(Territoires(ctx).triples())
-    for source in sources:
-        triples |= set(source(ctx).triples())
-    return ctx, triples
+def run(make_context, source):
+    ctx = make_context(*TERRITOIRES, *(spec.name for spec in source.files))
+    ran = run_until(source.name, ctx)
+    assert list(ran) == ["territoires", source.name]
+    return ctx, {triple for triples in ran.values() for triple in triples}
 
 
 def test_parse_phase():

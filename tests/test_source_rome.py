@@ -32,7 +32,7 @@ def test_rome_fiches_domains_and_appellations(make_context):
     assert (appellation, SKOS.broader, mechanic) in triples
     assert (appellation, SKOS.altLabel, Literal("Dépanneur(se)-remorqueur(se) de véhicules automobiles", lang="fr")) in triples
     assert not any(p == SKOS.altLabel for s, p, o in triples if s == iris.appellation("14168"))
-    assert ctx.indexes["rome_codes"] == {"A1101", "A1102", "H2301", "H2502", "H2503", "H2903", "H2909", "I1603", "I1604", "I1606"}
+    assert ctx.indexes["rome_codes"] == frozenset({"A1101", "A1102", "H2301", "H2502", "H2503", "H2903", "H2909", "I1603", "I1604", "I1606"})
     assert ctx.issues == []
 
 

@@ -11,8 +11,7 @@ for the codes 97x/98x of the DROM and COM); codes 99xxx (foreign countries) are 
 ACCE dates are Excel serial day numbers (``25288`` = 1969-03-26; ``44075`` = 2020-09-01, a school
 start); they are converted with the 1899-12-30 epoch that Excel uses for dates after February 1900.
 
-Reads ``schools``, ``academie_of_departement``, ``region_of_academie``; adds the UAIs it names to
-``schools``.
+Publishes ``schools``: the schools InserJeunes names, then those of this list that InserJeunes lacks.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SDO, SKOS, XSD
@@ -29,6 +27,7 @@ from .. import iris
 from ..iris import CMQ
 from .base import Row, Source, SourceFile, Triple, text, uai_is_valid
 from .inserjeunes import locate_school, territory_triples
+from .records import School
 
 __all__ = ["Acce", "NATURES", "SECTORS", "excel_date"]
 
@@ -92,9 +91,12 @@ class Acce(Source):
         "Only the 933 CFA under a regional convention in 2021, not the whole ACCE directory (the full copies are "
         "absent from the snapshots). Names are ACCE's upper-case abbreviated ones; some SIRET are missing."
     )
+    reads = ("academie_of_departement", "region_of_academie")
+    optional_reads = ("inserjeunes_schools",)
+    publishes = ("schools",)
 
     def triples(self) -> Iterator[Triple]:
-        schools: dict[str, dict[str, Any]] = self.ctx.indexes.setdefault("schools", {})
+        schools = dict(self.read_optional("inserjeunes_schools") or {})
         seen: set[str] = set()
         communes: set[str] = set()
         for row in self.rows():
@@ -108,20 +110,21 @@ class Acce(Source):
             seen.add(uai)
             yield from self._school(row, uai, schools)
             yield from self._commune(row, iris.school(uai), communes)
+        self.publish("schools", schools)
 
-    def _school(self, row: Row, uai: str, schools: dict[str, dict[str, Any]]) -> Iterator[Triple]:
+    def _school(self, row: Row, uai: str, schools: dict[str, School]) -> Iterator[Triple]:
         node = iris.school(uai)
         yield node, RDF.type, CMQ.School
         yield node, CMQ.uai, Literal(uai)
         yield node, SKOS.notation, Literal(uai)
         name = text(f"{row['denomination_principale']} {row['patronyme_uai']}")
-        known = schools.get(uai, {}).get("name")
+        known = uai in schools and schools[uai].name
         if name is not None:
             yield node, SKOS.altLabel if known else RDFS.label, name
-        departement, academie = locate_school(self.ctx, row, "numero_uai", uai)
-        region = self.ctx.indexes.get("region_of_academie", {}).get(academie) if academie else None
+        departement, academie = locate_school(self, row, "numero_uai", uai)
+        region = self.read("region_of_academie").get(academie) if academie else None
         if uai not in schools:
-            schools[uai] = {"name": str(name) if name else None, "departement": departement, "academie": academie, "region": region}
+            schools[uai] = School(uai, str(name) if name else None, departement, academie, region)
         yield from territory_triples(node, departement, academie, region)
         kind = NATURES.get(row["nature_uai"])
         if kind:
@@ -177,7 +180,7 @@ class Acce(Source):
         if label is not None:
             yield commune, RDFS.label, label
         departement = code[:3] if code.startswith(("97", "98")) else code[:2]
-        if departement in self.ctx.indexes.get("academie_of_departement", {}):
+        if departement in self.read("academie_of_departement"):
             yield commune, CMQ.inDepartement, iris.departement(departement)
         else:
             self.ctx.issue(row, "commune", f"département {departement!r} of the commune is not a known département", "warning")

@@ -1,8 +1,6 @@
 """Orion's « actions prioritaires »: the trainings each région marks as a priority.
 
 Each row gives ``Training cmq:regionalPriorityIn Region``.
-
-Reads ``cfds`` (from ``bcn_formations``) and ``region_labels`` (from ``territoires``) when present.
 """
 
 from __future__ import annotations
@@ -32,10 +30,11 @@ class ActionsPrioritaires(Source):
         "525 rows for 17 régions (Mayotte has none); the date and the act that made each priority are not given. The "
         "dispositif (CAP, bac pro, BTS…) of a row is not kept: the link is from the diploma (CFD)."
     )
+    optional_reads = ("cfds", "region_labels")
 
     def triples(self) -> Iterator[Triple]:
-        cfds = self.ctx.indexes.get("cfds")
-        regions = self.ctx.indexes.get("region_labels")
+        cfds = self.read_optional("cfds")
+        regions = self.read_optional("region_labels")
         seen: set[tuple[str, str]] = set()
         for row in self.rows():
             cfd, region = row["cfd"], row["codeRegion"]

@@ -17,9 +17,8 @@ Placeholder capacities. Affelnet writes ``999`` (once ``998``) when the capacity
 values are not capacities: ``cmq:capacity`` is left out (for the whole pair when summing) with a
 warning. Other values, including 0 to 4, are kept as given.
 
-Reads ``cfd_of_mefstat11`` (MEF STAT 11 → CFD, from the BCN N_MEF), ``schools``,
-``academie_of_departement`` and ``region_of_academie``. A school absent from ``schools`` is typed
-here with its UAI and territory but without a name (none of the supplied lists names it).
+A school absent from the ``schools`` index is typed here with its UAI and territory but without a
+name (none of the supplied lists names it).
 """
 
 from __future__ import annotations
@@ -91,9 +90,10 @@ class Affelnet(Source):
         "Voie scolaire only (no apprenticeship), first years of the vocational pathways in Affelnet 2022 (2789 UAI). "
         "No school names. Duplicated (UAI, MEF STAT 11) rows are summed, as Orion does; placeholder capacities (999) are left out."
     )
+    reads = ("cfd_of_mefstat11", "schools", "academie_of_departement", "region_of_academie")
 
     def triples(self) -> Iterator[Triple]:
-        cfd_of = self.ctx.indexes.get("cfd_of_mefstat11", {})
+        cfd_of = self.read("cfd_of_mefstat11")
         offers: dict[tuple[str, str], _Offer] = {}
         for row in self.rows():
             uai, mefstat11 = row[UAI_COLUMN], row[MEF_COLUMN]
@@ -123,7 +123,7 @@ class Affelnet(Source):
             offer.capacity = self._add(row, CAPACITY_COLUMN, offer.capacity)
             offer.demand = self._add(row, DEMAND_COLUMN, offer.demand)
 
-        schools = self.ctx.indexes.get("schools", {})
+        schools = self.read("schools")
         typed: set[str] = set()
         for offer in offers.values():
             yield from self._offer(offer)
@@ -164,6 +164,6 @@ class Affelnet(Source):
         yield node, CMQ.uai, Literal(offer.uai)
         yield node, SKOS.notation, Literal(offer.uai)
         yield node, SKOS.editorialNote, Literal("nom absent des listes fournies (InserJeunes, ACCE)", lang="fr")
-        departement, academie = locate_school(self.ctx, offer.row, UAI_COLUMN, offer.uai)
-        region = self.ctx.indexes.get("region_of_academie", {}).get(academie) if academie else None
+        departement, academie = locate_school(self, offer.row, UAI_COLUMN, offer.uai)
+        region = self.read("region_of_academie").get(academie) if academie else None
         yield from territory_triples(node, departement, academie, region)

@@ -4,8 +4,10 @@ A source module reads one source dataset (one or a few files from one publisher)
 RDF triples; the builder puts them in the source's own named graph and describes that graph
 with PROV in ``graph/meta``.
 
-To add a source: subclass :class:`Source`, fill its class attributes, write :meth:`Source.triples`,
-and register it in :data:`cmqgraph.sources.REGISTRY`.
+To add a source: subclass :class:`Source` in a module named after the source, fill its class
+attributes (declaring the indexes it ``reads`` and ``publishes``, each published one also a row of
+:data:`~cmqgraph.sources.records.INDEXES`), write :meth:`Source.triples`, and register it in
+:data:`cmqgraph.sources.REGISTRY` below every source it reads from.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from ..errors import RowIssue, SourceFileError
 from ..iris import source_graph
 from .files import CsvFile, read_geojson
+from .records import INDEXES
 
 __all__ = [
     "Row",
@@ -96,10 +99,12 @@ class Row:
 
 @dataclass
 class BuildContext:
-    """What sources share during one build: where files are, the issues seen, and lookup indexes.
+    """What sources share during one build: where files are, the issues seen, and the indexes published.
 
-    Sources run in registry order; a source may publish an index (``ctx.indexes[name] = ...``) that a
-    later source reads.
+    Sources run in registry order; a source publishes an index (:meth:`Source.publish`) that later
+    sources read (:meth:`Source.read`). ``indexes`` maps the name of each index published so far to
+    its value (see :data:`~cmqgraph.sources.records.INDEXES`); a test may fill it by hand in place of
+    the sources that would publish it.
     """
 
     files: dict[str, Path]
@@ -235,6 +240,12 @@ class Source(ABC):
         The date of the facts (year, school year or date).
     completeness : str
         What the source is known to lack.
+    reads : tuple of str
+        The indexes it needs from sources above it (see :data:`~cmqgraph.sources.records.INDEXES`).
+    optional_reads : tuple of str
+        The indexes it reads when they are there: run on its own (a unit test), it checks less.
+    publishes : tuple of str
+        The indexes it publishes for the sources below it.
     """
 
     name: ClassVar[str]
@@ -247,9 +258,82 @@ class Source(ABC):
     )
     temporal: ClassVar[str] = ""
     completeness: ClassVar[str] = ""
+    reads: ClassVar[tuple[str, ...]] = ()
+    optional_reads: ClassVar[tuple[str, ...]] = ()
+    publishes: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Check, when a source class is defined, that every index it names is in the index table as it says."""
+        super().__init_subclass__(**kwargs)
+        for index in (*cls.reads, *cls.optional_reads, *cls.publishes):
+            if index not in INDEXES:
+                raise TypeError(f"{cls.__name__} names index {index!r}, which is not in cmqgraph.sources.records.INDEXES")
+        for index in cls.publishes:
+            if INDEXES[index].publisher != getattr(cls, "name", None):
+                raise TypeError(f"{cls.__name__} publishes {index!r}, whose publisher in INDEXES is {INDEXES[index].publisher!r}")
 
     def __init__(self, ctx: BuildContext):
         self.ctx = ctx
+
+    def read(self, index: str) -> Any:
+        """Return index ``index``, which this source ``reads``.
+
+        Raises
+        ------
+        LookupError
+            The source does not declare it in ``reads``, or its publisher has not run yet.
+        """
+        if index not in self.reads:
+            raise LookupError(f"source {self.name!r} reads index {index!r} but does not declare it in its `reads`")
+        try:
+            return self.ctx.indexes[index]
+        except KeyError:
+            publisher = INDEXES[index].publisher
+            raise LookupError(
+                f"source {self.name!r} reads index {index!r} before {publisher!r} published it: "
+                f"run {publisher!r} first (cmqgraph.sources.run_until runs what a source needs)"
+            ) from None
+
+    def read_optional(self, index: str) -> Any | None:
+        """Return index ``index``, which this source lists in ``optional_reads``, or None when it was not published.
+
+        Raises
+        ------
+        LookupError
+            The source does not declare it in ``optional_reads``.
+        """
+        if index not in self.optional_reads:
+            raise LookupError(f"source {self.name!r} reads index {index!r} but does not declare it in its `optional_reads`")
+        return self.ctx.indexes.get(index)
+
+    def publish(self, index: str, value: Any) -> None:
+        """Publish ``value`` as index ``index`` (read-only from then on), for the sources below this one.
+
+        Raises
+        ------
+        LookupError
+            The source does not declare it in ``publishes``, or the index was published already.
+        TypeError
+            ``value`` is not of the type :data:`~cmqgraph.sources.records.INDEXES` gives the index.
+        """
+        if index not in self.publishes:
+            raise LookupError(f"source {self.name!r} publishes index {index!r} but does not declare it in its `publishes`")
+        if index in self.ctx.indexes:
+            raise LookupError(f"source {self.name!r} publishes index {index!r}, which this build holds already")
+        self.ctx.indexes[index] = INDEXES[index].freeze(value)
+
+    def run(self) -> Iterator[Triple]:
+        """Yield :meth:`triples`, then check that the source published every index it declares.
+
+        Raises
+        ------
+        LookupError
+            An index of ``publishes`` was not published.
+        """
+        yield from self.triples()
+        missing = [index for index in self.publishes if index not in self.ctx.indexes]
+        if missing:
+            raise LookupError(f"source {self.name!r} declares it publishes {', '.join(missing)} but did not publish it")
 
     @property
     def graph(self) -> URIRef:

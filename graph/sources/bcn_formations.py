@@ -4,8 +4,6 @@
 as ``cmq:diplomaType``, and the 33-character statistical label ``LIBELLE_STAT_33`` is the
 ``skos:altLabel``. The NSF group is the speciality number followed by its letter in lower case, as
 the NSF nomenclature writes it (``252r``).
-
-Publishes ``cfds``: the set of the CFD codes.
 """
 
 from __future__ import annotations
@@ -70,6 +68,7 @@ class BcnFormations(Source):
         "All 11,261 CFD of the 2025 extract, open and closed. The RNCP level is left out when the BCN says unknown "
         "(00, 99, XX: 83 rows); session years are filled for a third of the diplomas only."
     )
+    publishes = ("cfds",)
 
     def triples(self) -> Iterator[Triple]:
         cfds: set[str] = set()
@@ -87,7 +86,7 @@ class BcnFormations(Source):
                 continue
             cfds.add(cfd)
             yield from self._training(cfd, label, row)
-        self.ctx.indexes["cfds"] = cfds
+        self.publish("cfds", frozenset(cfds))
 
     def _training(self, cfd: str, label: Literal, row: Row) -> Iterator[Triple]:
         node = iris.training(cfd)

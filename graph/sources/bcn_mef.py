@@ -2,8 +2,6 @@
 
 A duration or year of course of ``9`` is the BCN's « not significant » (apprenticeship and adult
 MEFs) and is left out.
-
-Reads ``cfds`` (from ``bcn_formations``) when present. Publishes ``cfd_of_mefstat11``: MEF STAT 11 → CFD.
 """
 
 from __future__ import annotations
@@ -44,9 +42,11 @@ class BcnMef(Source):
         "All 10,067 MEF, open and closed. Duration and year of course are unknown (9) for 282 apprenticeship/adult MEFs. "
         "One MEF STAT 11 (32710013401) belongs to two CFDs; the first is kept in the MEF STAT 11 index."
     )
+    optional_reads = ("cfds",)
+    publishes = ("cfd_of_mefstat11",)
 
     def triples(self) -> Iterator[Triple]:
-        known = self.ctx.indexes.get("cfds")
+        known = self.read_optional("cfds")
         seen: set[str] = set()
         cfd_of: dict[str, str] = {}
         for row in self.rows():
@@ -87,4 +87,4 @@ class BcnMef(Source):
             previous = cfd_of.setdefault(stat11, cfd)
             if previous != cfd:
                 self.ctx.issue(row, "MEF_STAT_11", "MEF STAT 11 already maps to another CFD; the first kept in the index", "warning")
-        self.ctx.indexes["cfd_of_mefstat11"] = cfd_of
+        self.publish("cfd_of_mefstat11", cfd_of)

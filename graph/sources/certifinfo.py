@@ -4,9 +4,6 @@ Each record is a ``cmq:Certification`` (its Certif Info number, not a CFD) that 
 up to five ROME fiches, ``cmq:hasRncp`` its RNCP fiche and ``cmq:certifies`` the Training whose CFD
 is in ``Code_Scolarité``. The Training → Trade shortcuts are made by the ``links`` source from the
 ``trades_of_cfd`` index.
-
-Reads ``rome_codes`` (from ``rome``) and ``cfds`` (from ``bcn_formations``) when present. Publishes
-``trades_of_cfd``: CFD → set of ROME codes of the certifications that certify it.
 """
 
 from __future__ import annotations
@@ -51,8 +48,11 @@ class CertifInfo(Source):
         "10,067 rows for 9,923 certifications (duplicates differ only in codeIdeo2 or Code_RS; the first row is kept). Only "
         "3,761 rows carry a CFD; about 2,500 name no ROME code; 76 ROME codes are not ROME 4.0 fiches (e.g. M1700) and are left out."
     )
+    optional_reads = ("rome_codes", "cfds")
+    publishes = ("trades_of_cfd",)
 
     def triples(self) -> Iterator[Triple]:
+        cfds = self.read_optional("cfds")
         seen: set[str] = set()
         trades_of_cfd: dict[str, set[str]] = {}
         for row in self.rows():
@@ -87,14 +87,14 @@ class CertifInfo(Source):
             if not CFD_CODE.match(cfd):
                 self.ctx.issue(row, "Code_Scolarité", "CFD is not 8 letters or digits; no Training link, rest of the row kept")
                 continue
-            if "cfds" in self.ctx.indexes and cfd not in self.ctx.indexes["cfds"]:
+            if cfds is not None and cfd not in cfds:
                 self.ctx.issue(row, "Code_Scolarité", "CFD not in the BCN diploma table; link kept", "warning")
             yield node, CMQ.certifies, iris.training(cfd)
             trades_of_cfd.setdefault(cfd, set()).update(romes)
-        self.ctx.indexes["trades_of_cfd"] = {cfd: romes for cfd, romes in trades_of_cfd.items() if romes}
+        self.publish("trades_of_cfd", {cfd: frozenset(romes) for cfd, romes in trades_of_cfd.items() if romes})
 
     def _trades(self, row: Row) -> Iterator[str]:
-        known = self.ctx.indexes.get("rome_codes")
+        known = self.read_optional("rome_codes")
         for column in _ROME_COLUMNS:
             rome = row[column]
             if not rome:

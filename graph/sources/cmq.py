@@ -4,8 +4,6 @@ Each campus gets its label history as events: the CMQ label (year) and the *exce
 (year, and the date 6 February 2020 for the laureates of the first wave). The list's own
 ``excellence`` value (oui/non/inconnu) is kept verbatim, and so are its remarks; a certainty is
 derived from the remark's words (``déduit``, ``probable``, ``non vérifié``).
-
-Publishes ``campuses``: a list of dicts (iri, name, academies, region, support).
 """
 
 from __future__ import annotations
@@ -20,6 +18,7 @@ from .. import iris
 from ..iris import CMQ, slug
 from .base import Source, SourceFile, Triple, year_literal
 from .curated import certainty_of, provenance, resolve_academies, resolve_regions
+from .records import Campus
 
 __all__ = ["CampusList", "labelling"]
 
@@ -65,6 +64,8 @@ class CampusList(Source):
         "75 inconnu; of the 23 laureates of 6 Feb 2020 only 6 are confirmed and 5 probable. 15 rows have no académie. "
         "When the source did not give the filière it was assigned from the theme (flagged in the remark)."
     )
+    reads = ("academie_labels", "academies_by_name", "regions_by_name", "sectors")
+    publishes = ("campuses",)
 
     def triples(self) -> Iterator[Triple]:
         campuses = []
@@ -74,14 +75,14 @@ class CampusList(Source):
             if not name:
                 self.ctx.issue(row, "nom", "campus without a name")
                 continue
-            academies = resolve_academies(self.ctx, row, "academie") if row["academie"] else []
-            first_academie = self.ctx.indexes.get("academie_labels", {}).get(academies[0], "") if academies else ""
+            academies = resolve_academies(self, row, "academie") if row["academie"] else []
+            first_academie = self.read("academie_labels").get(academies[0], "") if academies else ""
             node = iris.campus(first_academie, name)
             if node in seen:
                 self.ctx.issue(row, "nom", f"campus already listed at line {seen[node]}; first row kept", "warning")
                 continue
             seen[node] = row.line
-            regions = resolve_regions(self.ctx, row, "region_academique")
+            regions = resolve_regions(self, row, "region_academique")
             yield node, RDF.type, CMQ.Campus
             yield node, RDFS.label, Literal(name, lang="fr")
             for code in academies:
@@ -97,23 +98,14 @@ class CampusList(Source):
                 yield node, CMQ.supportEstablishmentName, Literal(row["etablissement_support"], lang="fr")
             yield from provenance(node, row)
             yield from self._labels(node, row)
-            campuses.append(
-                {
-                    "iri": node,
-                    "name": name,
-                    "academies": academies,
-                    "regions": regions,
-                    "support": row["etablissement_support"],
-                    "line": row.line,
-                }
-            )
-        self.ctx.indexes["campuses"] = campuses
+            campuses.append(Campus(node, name, tuple(academies), tuple(regions), row["etablissement_support"]))
+        self.publish("campuses", tuple(campuses))
 
     def _sector(self, node: URIRef, row) -> Iterator[Triple]:
         name = row["filiere"]
         if not name:
             return
-        if slug(name) not in self.ctx.indexes.get("sectors", ()):
+        if slug(name) not in self.read("sectors"):
             self.ctx.issue(row, "filiere", "not one of the 12 CMQ filières; sector left out", "warning")
             return
         yield node, CMQ.sector, iris.sector(name)

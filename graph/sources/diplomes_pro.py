@@ -3,8 +3,6 @@
 Adds to each Training its commission professionnelle consultative (CPC) and sector, its RNCP fiche,
 its first and last session and the list's comment. The list writes the CFD ``400-24202 V`` (a dash
 and a key letter): the dash, the space and the key letter are removed to give the 8-character CFD.
-
-Reads ``cfds`` (from ``bcn_formations``) when present.
 """
 
 from __future__ import annotations
@@ -74,9 +72,10 @@ class DiplomesPro(Source):
         "The 577 vocational diplomas (CAP, bac pro, BP, BTS, MC…) of January 2025. Two rows have no RNCP code and one says "
         "« en cours »; 50 rows have no sector; about 70 CFDs are written without the dash or the key letter."
     )
+    optional_reads = ("cfds",)
 
     def triples(self) -> Iterator[Triple]:
-        known = self.ctx.indexes.get("cfds")
+        known = self.read_optional("cfds")
         seen: set[str] = set()
         for row in self.rows():
             cfd, usual = normalise_cfd(row["Code diplôme"])

@@ -10,8 +10,6 @@ Orion names a family « Métiers de la maintenance des matériels et des véhicu
 same set of words (:func:`name_key`): accents and case dropped, the word « métiers » and the French
 articles and prepositions removed, and a final ``s`` cut. Each speciality CFD and the family's
 common 2nde CFD are then ``cmq:inTradeFamily`` the family.
-
-Reads ``cfds`` (from ``bcn_formations``) when present.
 """
 
 from __future__ import annotations
@@ -61,6 +59,7 @@ class FamillesMetiers(Source):
         "The 23 bac pro groupes de formation (TG01, TG02) of the BCN; the 6 BTS groups (TG03) are left out. Orion lists 90 "
         "specialities in 23 families; specialities of families that Orion does not list have no family link."
     )
+    optional_reads = ("cfds",)
 
     def triples(self) -> Iterator[Triple]:
         scheme = iris.ID["famille-metiers"]
@@ -94,7 +93,7 @@ class FamillesMetiers(Source):
         yield from self._specialities(families)
 
     def _specialities(self, families: dict[frozenset[str], str]) -> Iterator[Triple]:
-        known = self.ctx.indexes.get("cfds")
+        known = self.read_optional("cfds")
         named: set[str] = set()
         specialities: set[str] = set()
         for row in self.rows(2):

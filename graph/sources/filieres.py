@@ -1,7 +1,4 @@
-"""The 12 official CMQ filières (sectors), as a SKOS concept scheme.
-
-Publishes ``sectors``: the set of filière slugs.
-"""
+"""The 12 official CMQ filières (sectors), as a SKOS concept scheme."""
 
 from __future__ import annotations
 
@@ -27,6 +24,7 @@ class Filieres(Source):
     )
     temporal = "2025"
     completeness = "Complete (12 filières). Converted from a Markdown list; the order is the glossary's, not an official code."
+    publishes = ("sectors",)
 
     def triples(self) -> Iterator[Triple]:
         scheme = iris.ID["filiere"]
@@ -47,4 +45,4 @@ class Filieres(Source):
             yield from concept(node, CMQ.Sector, scheme, Literal(name, lang="fr"), slug(name), top=True)
             if row["page_education_gouv_fr"].startswith("http"):
                 yield node, FOAF.page, URIRef(row["page_education_gouv_fr"])
-        self.ctx.indexes["sectors"] = seen
+        self.publish("sectors", frozenset(seen))

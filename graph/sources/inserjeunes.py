@@ -15,8 +15,6 @@ région named by the file. Each row becomes a ``cmq:InsertionMeasure``
 :data:`KIND_RULES` (spelling variants and abbreviations such as ``LP``, ``LPO`` or « Organisme de
 foramtion » are folded into one wording, followed by « privé » when the label says so); a label that
 matches no rule gets the generic kind of its file (:data:`GENERIC_KIND`).
-
-Publishes ``schools``: UAI → ``{"name", "departement", "academie", "region"}`` (codes or None).
 """
 
 from __future__ import annotations
@@ -24,14 +22,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from typing import Any
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from .. import iris
 from ..iris import CMQ, slug
-from .base import BuildContext, Row, Source, SourceFile, Triple, text, uai_is_valid
+from .base import Row, Source, SourceFile, Triple, text, uai_is_valid
+from .records import School
 from .territoires import insee_departement
 
 __all__ = [
@@ -140,17 +138,17 @@ def uai_departement(uai: str) -> str:
     return _CORSICA.get(head) or insee_departement(head)
 
 
-def locate_school(ctx: BuildContext, row: Row, column: str, uai: str) -> tuple[str | None, str | None]:
-    """Return the département and académie codes of ``uai`` from the ``territoires`` indexes.
+def locate_school(source: Source, row: Row, column: str, uai: str) -> tuple[str | None, str | None]:
+    """Return the département and académie codes of ``uai``, from the ``academie_of_departement`` index ``source`` reads.
 
-    A département that is not in ``ctx.indexes["academie_of_departement"]`` is reported as a
-    warning on ``row``/``column`` and gives ``(None, None)``.
+    A département that is not in the index is reported as a warning on ``row``/``column`` and gives
+    ``(None, None)``.
     """
     departement = uai_departement(uai)
-    academie = ctx.indexes.get("academie_of_departement", {}).get(departement)
+    academie = source.read("academie_of_departement").get(departement)
     if academie is None:
         message = f"département {departement!r} of the UAI is not a known département; school left without territory"
-        ctx.issue(row, column, message, "warning")
+        source.ctx.issue(row, column, message, "warning")
         return None, None
     return departement, academie
 
@@ -184,16 +182,18 @@ class InserJeunes(Source):
         "measured; no commune or address. Indicators marked 'nd' (not available, small numbers) are left out. "
         "The département is read from the UAI; the kind of establishment from the start of the name."
     )
+    reads = ("academie_of_departement", "regions_by_name", "region_of_academie")
+    publishes = ("inserjeunes_schools",)
 
     def triples(self) -> Iterator[Triple]:
-        schools: dict[str, dict[str, Any]] = {}
+        schools: dict[str, School] = {}
         measures: set[str] = set()
         for index, voie in ((0, "pro"), (1, "apprentissage")):
             for row in self.rows(index):
                 yield from self._row(row, voie, schools, measures)
-        self.ctx.indexes["schools"] = schools
+        self.publish("inserjeunes_schools", schools)
 
-    def _row(self, row: Row, voie: str, schools: dict[str, dict[str, Any]], measures: set[str]) -> Iterator[Triple]:
+    def _row(self, row: Row, voie: str, schools: dict[str, School], measures: set[str]) -> Iterator[Triple]:
         uai = row[UAI_COLUMN]
         if not uai_is_valid(uai):
             self.ctx.issue(row, UAI_COLUMN, "malformed UAI or wrong check letter; row skipped")
@@ -228,16 +228,16 @@ class InserJeunes(Source):
             if number is not None:
                 yield measure, prop, number
 
-    def _school(self, row: Row, uai: str, node: URIRef, voie: str, schools: dict[str, dict[str, Any]]) -> Iterator[Triple]:
+    def _school(self, row: Row, uai: str, node: URIRef, voie: str, schools: dict[str, School]) -> Iterator[Triple]:
         name = " ".join(row[NAME_COLUMN].split())
-        departement, academie = locate_school(self.ctx, row, UAI_COLUMN, uai)
-        region = self.ctx.indexes.get("regions_by_name", {}).get(slug(row["Région"]))
+        departement, academie = locate_school(self, row, UAI_COLUMN, uai)
+        region = self.read("regions_by_name").get(slug(row["Région"]))
         if region is None:
             self.ctx.issue(row, "Région", "unknown région name; school left without région", "warning")
-        elif academie and self.ctx.indexes.get("region_of_academie", {}).get(academie, region) != region:
+        elif academie and self.read("region_of_academie").get(academie, region) != region:
             message = f"région differs from the région of académie {academie} (UAI département); file's région kept"
             self.ctx.issue(row, "Région", message, "warning")
-        schools[uai] = {"name": name or None, "departement": departement, "academie": academie, "region": region}
+        schools[uai] = School(uai, name or None, departement, academie, region)
         yield node, RDF.type, CMQ.School
         yield node, CMQ.uai, Literal(uai)
         yield node, SKOS.notation, Literal(uai)

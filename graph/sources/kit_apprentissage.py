@@ -4,8 +4,6 @@ Each RNCP fiche gets its level, whether it is open to apprenticeship, its expiry
 is active; each Training ``cmq:hasRncp`` its fiche. The Kit gives the DEPP title of each CFD, not
 the fiche's own title: a fiche shared by several CFDs (the options of a diploma) is labelled with
 the title of its first CFD, the other titles being ``skos:altLabel``.
-
-Reads ``cfds`` (from ``bcn_formations``) when present.
 """
 
 from __future__ import annotations
@@ -49,9 +47,10 @@ class KitApprentissage(Source):
         "5,707 CFD–RNCP pairs (3,494 RNCP fiches) of 18 December 2023; 37 CFDs without a fiche (NR) are skipped; 35 CFDs "
         "are not in the 2025 BCN table. The fiches' own titles are not given (the DEPP title of the CFD is used)."
     )
+    optional_reads = ("cfds",)
 
     def triples(self) -> Iterator[Triple]:
-        known = self.ctx.indexes.get("cfds")
+        known = self.read_optional("cfds")
         fiches: set[str] = set()
         labels: set[tuple[str, Literal]] = set()
         pairs: set[tuple[str, str]] = set()

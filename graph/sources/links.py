@@ -26,8 +26,8 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from .. import iris
 from ..iris import CMQ, slug
 from .base import Source, Triple
-from .curated import name_score, tokens
-from .projets import membership, organisation
+from .curated import membership, name_score, organisation, tokens
+from .records import Support
 
 __all__ = ["Links", "SECTOR_KEYWORDS", "clean_support_name", "best_match"]
 
@@ -101,6 +101,8 @@ class Links(Source):
         "Name matching finds a School only when the support is a lycée or CFA in the InserJeunes or ACCE lists; universities and "
         "schools outside those lists become organisations without UAI. Pôle sectors come from a keyword table, not an official mapping."
     )
+    reads = ("schools", "campuses", "pia3_projects", "trades_of_cfd", "clusters")
+    publishes = ("support_of_campus", "organisation_aliases")
 
     def expected_rows(self) -> int:
         return 0
@@ -112,20 +114,20 @@ class Links(Source):
         yield from self._cluster_sectors()
 
     def _supports(self) -> Iterator[Triple]:
-        schools = self.ctx.indexes.get("schools", {})
         by_area: dict[str, list[tuple[URIRef, str]]] = {}
-        for uai, info in schools.items():
-            if info.get("name"):
-                for key in (f"a{info.get('academie')}", f"r{info.get('region')}"):
-                    by_area.setdefault(key, []).append((iris.school(uai), info["name"].split(" - ")[0]))
-        supports = {}
-        for campus in self.ctx.indexes.get("campuses", []):
-            if not campus["support"]:
+        for school in self.read("schools").values():
+            if school.name:
+                for key in (f"a{school.academie}", f"r{school.region}"):
+                    by_area.setdefault(key, []).append((iris.school(school.uai), school.name.split(" - ")[0]))
+        supports: dict[URIRef, Support] = {}
+        aliases: dict[str, URIRef] = {}
+        for campus in self.read("campuses"):
+            if not campus.support:
                 continue
-            name = clean_support_name(campus["support"])
+            name = clean_support_name(campus.support)
             if not name:
                 continue  # the cell is only a note in brackets, kept verbatim on the campus
-            areas = [f"a{a}" for a in campus["academies"]] or [f"r{r}" for r in campus["regions"]]
+            areas = [f"a{a}" for a in campus.academies] or [f"r{r}" for r in campus.regions]
             candidates = [c for area in areas for c in by_area.get(area, [])]
             match = best_match(name, candidates)
             if match:
@@ -134,56 +136,55 @@ class Links(Source):
             else:
                 member, triples = organisation(name)
                 yield from triples
-                for acronym in re.findall(r"\(([A-Z][A-Z0-9&-]{1,11})\)", campus["support"]):
-                    self.ctx.indexes.setdefault("organisation_aliases", {})[slug(acronym)] = member
+                for acronym in re.findall(r"\(([A-Z][A-Z0-9&-]{1,11})\)", campus.support):
+                    aliases[slug(acronym)] = member
                     yield member, SKOS.altLabel, Literal(acronym)
                 matched, score = None, None
                 method = "aucun établissement à UAI trouvé par le nom : organisation créée à partir du nom"
-            node, triples = membership(member, campus["iri"], "support")
+            node, triples = membership(member, campus.iri, "support")
             yield from triples
-            yield campus["iri"], CMQ.supportEstablishment, member
+            yield campus.iri, CMQ.supportEstablishment, member
             yield node, CMQ.matchMethod, Literal(method, lang="fr")
             if matched is not None:
                 yield node, CMQ.matchedName, Literal(matched, lang="fr")
                 yield node, CMQ.matchScore, Literal(score, datatype=XSD.decimal)
-            supports[campus["iri"]] = (member, node)
-        self.ctx.indexes["support_of_campus"] = supports
+            supports[campus.iri] = Support(member, node)
+        self.publish("support_of_campus", supports)
+        self.publish("organisation_aliases", aliases)
 
     def _laureate_campuses(self) -> Iterator[Triple]:
-        campuses = self.ctx.indexes.get("campuses", [])
-        for project in self.ctx.indexes.get("projects", []):
-            if project["programme"] != "tip-cmq":
+        campuses = self.read("campuses")
+        for project in self.read("pia3_projects"):
+            if project.programme != "tip-cmq":
                 continue
-            candidates = [
-                (c["iri"], c["name"]) for c in campuses if set(c["academies"]) & set(project["academies"]) or not project["academies"]
-            ]
-            match = best_match(re.sub(r"\([^)]*\)", " ", project["name"]), candidates)
+            candidates = [(c.iri, c.name) for c in campuses if set(c.academies) & set(project.academies) or not project.academies]
+            match = best_match(re.sub(r"\([^)]*\)", " ", project.name), candidates)
             if match is None:
                 continue
             campus, matched, score = match
-            node, triples = membership(campus, project["iri"], "campus-associe")
+            node, triples = membership(campus, project.iri, "campus-associe")
             yield from triples
             yield node, CMQ.matchMethod, Literal("nom du campus lauréat comparé aux noms des campus de la même académie", lang="fr")
             yield node, CMQ.matchedName, Literal(matched, lang="fr")
             yield node, CMQ.matchScore, Literal(score, datatype=XSD.decimal)
 
     def _training_trades(self) -> Iterator[Triple]:
-        for cfd, romes in sorted(self.ctx.indexes.get("trades_of_cfd", {}).items()):
+        for cfd, romes in sorted(self.read("trades_of_cfd").items()):
             for rome in sorted(romes):
                 yield iris.training(cfd), CMQ.leadsToTrade, iris.trade(rome)
 
     def _cluster_sectors(self) -> Iterator[Triple]:
-        for cluster in self.ctx.indexes.get("clusters", []):
-            theme = slug(cluster["theme"], max_length=400)
+        for cluster in self.read("clusters"):
+            theme = slug(cluster.theme, max_length=400)
             for sector, pattern in _PATTERNS.items():
                 found = pattern.search(theme)
                 if not found:
                     continue
-                node = URIRef(f"{cluster['iri']}/filiere/{slug(sector)}")
-                yield cluster["iri"], CMQ.sector, iris.sector(sector)
+                node = URIRef(f"{cluster.iri}/filiere/{slug(sector)}")
+                yield cluster.iri, CMQ.sector, iris.sector(sector)
                 yield node, RDF.type, CMQ.SectorMatch
-                yield node, CMQ.matchedEntity, cluster["iri"]
+                yield node, CMQ.matchedEntity, cluster.iri
                 yield node, CMQ.assignedSector, iris.sector(sector)
                 yield node, CMQ.matchedKeyword, Literal(found.group(1))
                 yield node, CMQ.matchMethod, Literal("mot-clé du thème du pôle (table SECTOR_KEYWORDS de cmqgraph)", lang="fr")
-                yield node, RDFS.comment, Literal(f"thème : {cluster['theme']}", lang="fr")
+                yield node, RDFS.comment, Literal(f"thème : {cluster.theme}", lang="fr")

@@ -3,8 +3,6 @@
 Each ONISEP métier is a ``cmq:OnisepJob`` of the ``id/onisep`` scheme, identified by the ``MET.nnn``
 slug that ends its onisep.fr address, and ``cmq:relatedTrade`` its ROME fiche. Rows without an
 ONISEP link (ROME fiches that have no ONISEP métier) only give the fiche's France Travail page.
-
-Reads ``rome_codes`` (from ``rome``) when present.
 """
 
 from __future__ import annotations
@@ -40,11 +38,12 @@ class Onisep(Source):
         "814 ONISEP métiers for 963 rows; 149 ROME fiches have no ONISEP métier (rows kept only for the France Travail page). "
         "An ONISEP métier is linked to one ROME fiche only."
     )
+    optional_reads = ("rome_codes",)
 
     def triples(self) -> Iterator[Triple]:
         scheme = iris.ID["onisep"]
         yield from concept_scheme(scheme, "Métiers de l'ONISEP")
-        known = self.ctx.indexes.get("rome_codes")
+        known = self.read_optional("rome_codes")
         seen: set[str] = set()
         for row in self.rows():
             code = row["Code ROME"]

@@ -2,8 +2,6 @@
 
 A labelling phase is an event (``cmq:Labelling`` with label type ``pole-phase-N``), with its
 years when the list gives them; phases marked ``probable`` keep that certainty.
-
-Publishes ``clusters``: a list of dicts (iri, name, theme, regions).
 """
 
 from __future__ import annotations
@@ -19,6 +17,7 @@ from ..iris import CMQ
 from .base import Source, SourceFile, Triple
 from .cmq import labelling
 from .curated import certainty_of, provenance, resolve_regions
+from .records import Cluster
 
 __all__ = ["Poles", "parse_phase"]
 
@@ -64,6 +63,8 @@ class Poles(Source):
         "55 pôles of phase V (47 confirmed by name, 8 probable) and 17 earlier pôles (merged, renamed or dropped). "
         "Seats and web sites only where a source gave them. No machine-readable official list was found."
     )
+    reads = ("regions_by_name",)
+    publishes = ("clusters",)
 
     def triples(self) -> Iterator[Triple]:
         clusters = []
@@ -79,8 +80,8 @@ class Poles(Source):
             yield node, RDFS.label, Literal(name, lang="fr")
             if row["theme_secteur"]:
                 yield node, CMQ.theme, Literal(row["theme_secteur"], lang="fr")
-            main = resolve_regions(self.ctx, row, "region_principale")
-            others = resolve_regions(self.ctx, row, "autres_regions") if row["autres_regions"] else []
+            main = resolve_regions(self, row, "region_principale")
+            others = resolve_regions(self, row, "autres_regions") if row["autres_regions"] else []
             for code in main:
                 yield node, CMQ.mainRegion, iris.region(code)
             for code in dict.fromkeys(main + others):
@@ -91,8 +92,8 @@ class Poles(Source):
                 yield node, FOAF.homepage, URIRef(row["site_web"])
             yield from provenance(node, row)
             yield from self._phases(node, row)
-            clusters.append({"iri": node, "name": name, "theme": row["theme_secteur"], "regions": main + others})
-        self.ctx.indexes["clusters"] = clusters
+            clusters.append(Cluster(node, name, row["theme_secteur"]))
+        self.publish("clusters", tuple(clusters))
 
     def _phases(self, node: URIRef, row) -> Iterator[Triple]:
         phases, start, end = parse_phase(row["phase"])

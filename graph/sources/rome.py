@@ -5,8 +5,6 @@ Domaines (``H25``) are the top concepts of the ``id/rome`` scheme; each fiche (`
 title, by its OGR code) is ``skos:broader`` its fiche. A fiche whose ``code_rome_parent`` names
 another fiche is ``skos:related`` to it: the ROME 4.0 « fiche parente » groups neighbouring fiches,
 it is not a broader concept, so ``skos:related`` is used rather than a new ``cmq:parentTrade``.
-
-Publishes ``rome_codes``: the set of the ROME fiche codes.
 """
 
 from __future__ import annotations
@@ -61,6 +59,7 @@ class Rome(Source):
         "The full ROME 4.0 as copied by Orion: 110 domaines, 609 fiches, 11,522 appellations. The transition and "
         "employment flags are filled for a minority of fiches only (empty means not stated). No competences or work contexts."
     )
+    publishes = ("rome_codes",)
 
     def triples(self) -> Iterator[Triple]:
         scheme = iris.ID["rome"]
@@ -80,7 +79,7 @@ class Rome(Source):
         for code, row in fiches.items():
             yield from self._fiche(scheme, code, row, domains, fiches)
         yield from self._appellations(scheme, fiches)
-        self.ctx.indexes["rome_codes"] = set(fiches)
+        self.publish("rome_codes", frozenset(fiches))
 
     def _domains(self, scheme: URIRef) -> Generator[Triple, None, set[str]]:
         domains: set[str] = set()

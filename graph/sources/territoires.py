@@ -1,7 +1,7 @@
 """Régions, académies and départements (Orion table) with the académie and région outlines.
 
-Publishes the indexes ``regions_by_name``, ``academies_by_name``, ``academie_of_departement``,
-``region_of_academie`` and ``departements`` for later sources.
+Publishes the names and codes of the régions and académies, and the académie of each département,
+that the sources below it use to place what they read.
 """
 
 from __future__ import annotations
@@ -58,6 +58,9 @@ class Territoires(Source):
         "All 101 départements, 18 régions and 30 académies (Normandie merged in 2020; Caen and Rouen kept as replaced académies). "
         "Pseudo-rows (étranger, COM, « sans objet ») are skipped. Outlines are simplified (2023). No commune list."
     )
+    publishes = (
+        "regions_by_name", "region_labels", "academies_by_name", "academie_labels", "region_of_academie", "academie_of_departement",
+    )
 
     def expected_rows(self) -> int:
         return self.ctx.line_count(self.files[0]) + 48
@@ -109,15 +112,14 @@ class Territoires(Source):
 
         yield from self._outlines(academies, regions)
 
-        names = {slug(label): code for code, label in regions.items()}
-        self.ctx.indexes["regions_by_name"] = names
-        self.ctx.indexes["region_labels"] = dict(regions)
+        self.publish("regions_by_name", {slug(label): code for code, label in regions.items()})
+        self.publish("region_labels", regions)
         aca_names = {slug(label): code for code, (label, _) in academies.items() if code not in REPLACED_ACADEMIES}
         aca_names.update({slug(f"ex-{academies[old][0]}"): new for old, new in REPLACED_ACADEMIES.items() if old in academies})
-        self.ctx.indexes["academies_by_name"] = aca_names
-        self.ctx.indexes["academie_labels"] = {code: label for code, (label, _) in academies.items()}
-        self.ctx.indexes["region_of_academie"] = {code: reg for code, (_, reg) in academies.items()}
-        self.ctx.indexes["academie_of_departement"] = dept_academie
+        self.publish("academies_by_name", aca_names)
+        self.publish("academie_labels", {code: label for code, (label, _) in academies.items()})
+        self.publish("region_of_academie", {code: reg for code, (_, reg) in academies.items()})
+        self.publish("academie_of_departement", dept_academie)
 
     def _outlines(self, academies: dict, regions: dict) -> Iterator[Triple]:
         for spec, key, mint, known in (

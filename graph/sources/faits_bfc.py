@@ -21,10 +21,9 @@ from .. import iris
 from ..iris import CMQ
 from .base import Row, Source, SourceFile, Triple, year_literal
 from .cmq import labelling
-from .curated import certainty_of, resolve_regions
+from .curated import certainty_of, membership, organisation, resolve_regions
 from .links import best_match
 from .poles import parse_phase
-from .projets import membership, organisation
 
 __all__ = ["CuratedFacts", "HANDLERS", "NATIONAL"]
 
@@ -54,6 +53,7 @@ class CuratedFacts(Source):
         "31 facts on three entities of Nord Franche-Comté and on the national frameworks, from search excerpts; some years are inferred "
         "(see each remark). The 15 member schools of Mobicampus are not named by any source."
     )
+    reads = ("campuses", "clusters", "ti_projects", "support_of_campus", "organisation_aliases", "regions_by_name")
 
     def triples(self) -> Iterator[Triple]:
         for row in self.rows():
@@ -84,16 +84,15 @@ class CuratedFacts(Source):
         elif name.startswith("CMQ "):
             found = self._find("campuses", name[4:])
         elif name.startswith("TI "):
-            found = self._find("projects", name[3:], programme="ti")
+            found = self._find("ti_projects", name[3:])
         else:
             found = self._find("clusters", name)
         if found is None:
             self.ctx.issue(row, "entite", "no campus, pôle, project or programme of that name in the graph; fact skipped")
         return found
 
-    def _find(self, index: str, name: str, programme: str | None = None) -> URIRef | None:
-        items = [i for i in self.ctx.indexes.get(index, []) if programme is None or i.get("programme") == programme]
-        match = best_match(name, [(i["iri"], i["name"]) for i in items])
+    def _find(self, index: str, name: str) -> URIRef | None:
+        match = best_match(name, [(item.iri, item.name) for item in self.read(index)])
         return match[0] if match else None
 
     def _figures(self, row: Row, subject: URIRef) -> Iterator[Triple]:
@@ -106,12 +105,12 @@ class CuratedFacts(Source):
             yield subject, CMQ.declaredIn, year
 
     def _support_period(self, row: Row, subject: URIRef) -> Iterator[Triple]:
-        support = self.ctx.indexes.get("support_of_campus", {}).get(subject)
+        support = self.read("support_of_campus").get(subject)
         start = re.search(r"depuis[^0-9]*((?:19|20)\d{2})", row["valeur"])
         if support is None or start is None:
             self.ctx.issue(row, "valeur", "no support membership or start year to attach; kept as a fact only", "warning")
             return
-        _, node = support
+        node = support.membership
         period, begin = URIRef(f"{node}/periode"), URIRef(f"{node}/periode/debut")
         yield node, ORG.memberDuring, period
         yield period, RDF.type, TIME.Interval
@@ -121,7 +120,7 @@ class CuratedFacts(Source):
 
     def _project_link(self, row: Row, subject: URIRef) -> Iterator[Triple]:
         quoted = re.findall(r"«\s*([^»]+?)\s*»", row["valeur"])
-        projects = [(p["iri"], p["name"]) for p in self.ctx.indexes.get("projects", []) if p["programme"] == "ti"]
+        projects = [(p.iri, p.name) for p in self.read("ti_projects")]
         for title in quoted:
             match = best_match(title, projects)
             if match:
@@ -133,7 +132,7 @@ class CuratedFacts(Source):
         value = re.sub(r"\([^)]*\)", "", row["valeur"])
         if "partenaires" in value:
             value = value.split("partenaires", 1)[1]
-        aliases = self.ctx.indexes.get("organisation_aliases", {})
+        aliases = self.read("organisation_aliases")
         for part in re.split(r"\s*[;,]\s*", value):
             name = part.strip()
             if not name:
@@ -154,7 +153,7 @@ class CuratedFacts(Source):
                 yield event, CMQ.labelEnd, Literal(end, datatype=XSD.gYear)
 
     def _regions(self, row: Row, subject: URIRef) -> Iterator[Triple]:
-        for code in resolve_regions(self.ctx, Row(row.file, row.line, {"valeur": row["valeur"].replace(";", ",")}), "valeur"):
+        for code in resolve_regions(self, Row(row.file, row.line, {"valeur": row["valeur"].replace(";", ",")}), "valeur"):
             yield subject, CMQ.inRegion, iris.region(code)
 
 

@@ -30,9 +30,10 @@ class OrionCampusNames(Source):
     )
     temporal = "2025"
     completeness = "9 example names, not a list: no académie, UAI or date. The 2nd and 3rd columns were computed from the name."
+    reads = ("campuses",)
 
     def triples(self) -> Iterator[Triple]:
-        campuses = [(c["iri"], c["name"]) for c in self.ctx.indexes.get("campuses", [])]
+        campuses = [(c.iri, c.name) for c in self.read("campuses")]
         for row in self.rows():
             name = row["nom_cmq"]
             if not name:
