@@ -87,6 +87,17 @@ def test_a_build_checks_the_order_before_it_reads_any_file(tmp_path, monkeypatch
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_command_line_exits_9_with_one_line_naming_both_sources(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from cmqgraph.cli import main
+
+    monkeypatch.setattr(cmqgraph.sources, "REGISTRY", moved("links", before="inserjeunes"))
+    result = CliRunner().invoke(main, ["--store", str(tmp_path / "store"), "build"])
+    assert result.exit_code == 9 and "Traceback" not in result.output
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("error: ordre des sources erroné / sources out of order: 'links' reads index 'schools'") and "'acce'" in line
+
+
 def test_needs_follows_the_indexes_read():
     assert needs("territoires") == []
     assert needs("affelnet") == ["territoires", "bcn_formations", "bcn_mef", "inserjeunes", "acce"]
