@@ -5,16 +5,17 @@ BIN    := $(VENV)/bin
 # The demo's graph lives in the working copy (git-ignored); `cmqgraph` alone uses the user data folder.
 export CMQGRAPH_STORE ?= $(CURDIR)/var/store
 
-.PHONY: help install system-deps demo serve test snapshots bench picture notebooks clean
+.PHONY: help install system-deps demo serve test snapshots docs bench picture notebooks clean
 
 help:
 	@echo "make demo   - create .venv, install cmqgraph, build the default graph, validate it, show what it holds"
 	@echo "make serve  - serve the graph on http://127.0.0.1:8000 (saved queries, SPARQL, views; builds it if needed)"
 	@echo "make test   - run the whole test suite"
 	@echo "make snapshots - rewrite tests/snapshots from the current outputs (after a change meant to alter them)"
+	@echo "make docs   - rewrite docs/cli.md, the command-line reference, from the commands' --help (after changing a command)"
 	@echo "make bench  - measure build time, memory and store size (Oxigraph vs rdflib), write BENCHMARKS.md"
 	@echo "make notebooks - open JupyterLab on notebooks/ (installs the notebooks extra, builds the graph if needed)"
-	@echo "make picture - regenerate mobicampus.png, the README's first picture (needs Chromium)"
+	@echo "make picture - regenerate mobicampus.png, the README's first picture (needs Chromium; PICTURE=FILE to write elsewhere)"
 	@echo "make clean  - remove the virtual environment, the built graph and build files"
 
 $(BIN)/cmqgraph: pyproject.toml
@@ -45,12 +46,18 @@ test: install system-deps
 snapshots: install
 	$(BIN)/python -m pytest -q tests/test_snapshots.py --update-snapshots
 
+docs: install
+	$(BIN)/python tools/cli_docs.py docs/cli.md
+
 bench: install
 	$(BIN)/python tests/bench.py --out BENCHMARKS.md
 
+# The README's first picture; `make picture PICTURE=/tmp/m.png` writes it elsewhere (to compare before replacing it).
+PICTURE ?= mobicampus.png
+
 picture: install system-deps
 	$(BIN)/cmqgraph build
-	$(BIN)/python -c "from cmqgraph.view import readme_picture; readme_picture('mobicampus.png')"
+	$(BIN)/python tools/readme_picture.py $(PICTURE)
 
 notebooks: install
 	$(BIN)/python -m pip install --quiet -e ".[notebooks]"

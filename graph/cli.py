@@ -12,9 +12,7 @@ previous graph is kept; ``--accept-shrink``); 130 interrupted (Ctrl-C, SIGINT), 
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import math
 import sys
 import warnings
@@ -31,18 +29,19 @@ from rich.table import Table
 from . import __version__
 from .builder import SourceReport
 from .builder import build as build_graph
-from .engine import TABLE_FORMATS, check_endpoint, construct, format_frame, query_form, run_query, select
+from .engine import GRAPH_FORMS, TABLE_FORMATS, TableAnswer, answer, check_endpoint, endpoint_of, format_frame, query_form, run_query
 from .errors import (
     CmqGraphError, EndpointError, ExportWarning, NotConforming, OutputError, QueryError, ShrinkError, SourceFileError, SourceOrderError,
     StoreError,
 )
 from .export import ALL_FORMATS
-from .output import atomic_file
 from .export import export as export_files
+from .issues import write_issues
 from .local import DEFAULT_TIMEOUT, TIMEOUT_ENV
 from .network import metrics as overlap_metrics
 from .network import project as project_graph
 from .network import write_csv, write_gexf, write_graphml
+from .output import atomic_file
 from .push import push as push_graph
 from .saved_queries import decode_query, get_query, load_queries
 from .stats import class_counts, source_table
@@ -53,7 +52,7 @@ from .view import DEFAULT_MAX_NODES, screenshot
 from .view import view as write_view
 
 __all__ = [
-    "main", "EXIT_NOT_CONFORMING", "EXIT_DATA_ERROR", "EXIT_STORE_ERROR", "EXIT_QUERY_ERROR", "EXIT_ENDPOINT_ERROR", "EXIT_SHRINK",
+    "main", "commands", "EXIT_NOT_CONFORMING", "EXIT_DATA_ERROR", "EXIT_STORE_ERROR", "EXIT_QUERY_ERROR", "EXIT_ENDPOINT_ERROR", "EXIT_SHRINK",
     "EXIT_OUTPUT_ERROR", "EXIT_SOURCE_ORDER", "EXIT_INTERRUPTED",
 ]
 
@@ -112,6 +111,19 @@ def main(ctx: click.Context, store: Path | None) -> None:
     Build the graph from the shipped real data (or your newer files), check it, and see what it holds.
     """
     ctx.obj = resolve_store_path(store)
+
+
+def commands(group: click.Group = main, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
+    """Return every command under ``group`` with its path (``("query", "run")``), in name order, a group before its commands.
+
+    The commands are those registered when this is called (the whole command line once the module is imported).
+    """
+    found = []
+    for name, command in sorted(group.commands.items()):
+        found.append(((*prefix, name), command))
+        if isinstance(command, click.Group):
+            found.extend(commands(command, (*prefix, name)))
+    return found
 
 
 class _RichProgress:
@@ -181,7 +193,7 @@ def build(store: Path, data: Path | None, with_defaults: bool, accept_shrink: bo
     _print_notes(report)
     _print_issues(report, show_issues)
     if issues_file:
-        _write_issues(report, issues_file)
+        write_issues(report, issues_file)
 
 
 def _print_notes(report) -> None:
@@ -205,17 +217,6 @@ def _print_issues(report, limit: int) -> None:
             console.print(f"  {issue.severity}: {issue}", highlight=False, soft_wrap=True)
         if len(shown) > limit:
             console.print(f"  … and {len(shown) - limit} more (--issues-file to get them all)", highlight=False)
-
-
-def _write_issues(report, path: Path) -> None:
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(["source", "severity", "file", "line", "column", "value", "message"])
-    for s in report.sources:
-        for i in s.issues:
-            writer.writerow([s.name, i.severity, i.file, i.line, i.column, i.value, i.message])
-    with atomic_file(path) as f:
-        f.write(text.getvalue().encode("utf-8"))
 
 
 @main.command()
@@ -296,8 +297,13 @@ def _emit(frame, fmt: str, output: Path | None, title: str | None = None) -> Non
         console.print(table)
         return
     text = format_frame(frame, fmt)
+    _deliver(text, output, newline=not text.endswith("\n"))
+
+
+def _deliver(text: str, output: Path | None, newline: bool) -> None:
+    """Write ``text`` to ``output`` (UTF-8, atomically), or print it to stdout (with a final ``newline`` added if asked)."""
     if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
+        click.echo(text, nl=newline)
         return
     with atomic_file(output) as f:
         f.write(text.encode("utf-8"))
@@ -429,17 +435,13 @@ def sparql(store: Path, file: IO[bytes], fmt: str, output: Path | None, endpoint
     accepted).
     """
     text, form = _read_query(file)
-    if form in ("CONSTRUCT", "DESCRIBE"):
-        if fmt != "table":
-            raise click.BadParameter(f"a {form} query gives Turtle; --format {fmt} is for SELECT and ASK tables", param_hint="--format")
-        turtle = construct(text, store=store, endpoint=endpoint, timeout=timeout).serialize(format="turtle")
-        if output is None:
-            click.echo(turtle)
-            return
-        with atomic_file(output) as f:
-            f.write(turtle.encode("utf-8"))
-        return
-    _emit(select(text, store=store, endpoint=endpoint, timeout=timeout), fmt, output)
+    if form in GRAPH_FORMS and fmt != "table":
+        raise click.BadParameter(f"a {form} query gives Turtle; --format {fmt} is for SELECT and ASK tables", param_hint="--format")
+    result = answer(text, store=store, endpoint=endpoint, timeout=timeout)
+    if isinstance(result, TableAnswer):
+        _emit(result.table, fmt, output)
+    else:
+        _deliver(result.graph.serialize(format="turtle"), output, newline=True)
 
 
 class _PushBar:
@@ -584,7 +586,7 @@ def export(
     bytes (set SOURCE_DATE_EPOCH for the dates, CMQGRAPH_CONTACT_URL for the catalogue's contact point).
     """
     if sparql_endpoint is None and public_url:
-        sparql_endpoint = public_url.rstrip("/") + "/sparql"
+        sparql_endpoint = endpoint_of(public_url)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ExportWarning)
         files = export_files(store, out, formats, gzip=gzip_, base_url=base_url, sparql_endpoint=sparql_endpoint)

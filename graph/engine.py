@@ -26,6 +26,7 @@ import re
 import socket
 import urllib.error
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 import rdflib
@@ -43,8 +44,8 @@ from .saved_queries import CHOICE_LISTS, SavedQuery, blank_comments, get_query
 from .spreadsheet import DIALECTS, frame_text
 
 __all__ = [
-    "EndpointError", "QueryTimeoutError", "USER_AGENT", "TABLE_FORMATS", "format_frame", "prefixed", "select", "construct",
-    "query_form", "run_query", "choice_values", "check_endpoint", "to_python",
+    "EndpointError", "QueryTimeoutError", "USER_AGENT", "TABLE_FORMATS", "GRAPH_FORMS", "TableAnswer", "GraphAnswer", "format_frame",
+    "prefixed", "select", "construct", "answer", "query_form", "run_query", "choice_values", "check_endpoint", "endpoint_of", "to_python",
 ]
 
 #: How cmqgraph introduces itself to SPARQL servers.
@@ -106,6 +107,20 @@ def check_endpoint(url: str) -> str:
     return url
 
 
+def endpoint_of(public_url: str) -> str:
+    """Return the SPARQL endpoint of a ``cmqgraph serve`` reached at ``public_url``: its ``/sparql``.
+
+    ``cmqgraph export --public-url`` describes this endpoint in the catalogue, and the server names it in
+    its service description.
+
+    >>> endpoint_of("https://cmq.example.org/graphe/")
+    'https://cmq.example.org/graphe/sparql'
+    >>> endpoint_of("https://cmq.example.org")
+    'https://cmq.example.org/sparql'
+    """
+    return public_url.rstrip("/") + "/sparql"
+
+
 def _ask_remote(sparql: str, endpoint: str, timeout: Timeout, fmt: str) -> object:
     check_endpoint(endpoint)
     seconds = resolve_timeout(timeout)
@@ -129,13 +144,13 @@ def _ask_remote(sparql: str, endpoint: str, timeout: Timeout, fmt: str) -> objec
 
 
 def _remote(sparql: str, endpoint: str, timeout: Timeout) -> pd.DataFrame:
-    answer = _ask_remote(sparql, endpoint, timeout, JSON)
-    if not isinstance(answer, dict):
+    reply = _ask_remote(sparql, endpoint, timeout, JSON)
+    if not isinstance(reply, dict):
         raise EndpointError(f"{endpoint} did not answer with SPARQL JSON results")
-    if "boolean" in answer:
-        return pd.DataFrame({"ask": [bool(answer["boolean"])]})
-    columns = answer["head"]["vars"]
-    rows = [[_term_from_json(b.get(c)) for c in columns] for b in answer["results"]["bindings"]]
+    if "boolean" in reply:
+        return pd.DataFrame({"ask": [bool(reply["boolean"])]})
+    columns = reply["head"]["vars"]
+    rows = [[_term_from_json(b.get(c)) for c in columns] for b in reply["results"]["bindings"]]
     return _frame(columns, rows)
 
 
@@ -209,9 +224,51 @@ def construct(
     ``store``, ``endpoint`` and ``timeout`` are those of :func:`select`, and so are the errors.
     """
     if endpoint:
-        answer = _ask_remote(prefixed(sparql), endpoint, timeout, N3)
-        return rdflib.Graph().parse(data=answer, format="turtle") if isinstance(answer, (bytes, str)) else answer
+        reply = _ask_remote(prefixed(sparql), endpoint, timeout, N3)
+        return rdflib.Graph().parse(data=reply, format="turtle") if isinstance(reply, (bytes, str)) else reply
     return local_query(graph_job, sparql, store, timeout)
+
+
+#: The query forms whose answer is a graph (triples, given as Turtle by ``cmqgraph sparql``); SELECT and ASK give a table.
+GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
+
+
+@dataclass(frozen=True, eq=False)
+class TableAnswer:
+    """The answer to a SELECT or ASK query (``form``): a table; an ASK's has one column, ``ask``, and one row."""
+
+    form: str
+    table: pd.DataFrame
+
+
+@dataclass(frozen=True, eq=False)
+class GraphAnswer:
+    """The answer to a CONSTRUCT or DESCRIBE query (``form``, one of :data:`GRAPH_FORMS`): the triples."""
+
+    form: str
+    graph: rdflib.Graph
+
+
+def answer(
+    sparql: str, store: str | os.PathLike | rdflib.Dataset | None = None, endpoint: str | None = None, timeout: Timeout = DEFAULT
+) -> TableAnswer | GraphAnswer:
+    """Run any query, whatever its form: a table for SELECT and ASK (:func:`select`), triples for CONSTRUCT and DESCRIBE (:func:`construct`).
+
+    ``store``, ``endpoint`` and ``timeout`` are those of :func:`select`, and so are the errors; a text
+    that is not a query (:func:`query_form`) raises :class:`QueryError` before anything runs.
+
+    >>> g = rdflib.Dataset()
+    >>> _ = g.add((rdflib.URIRef("https://w3id.org/cmqgraph/id/region/27"), rdflib.RDFS.label, Literal("Bourgogne-Franche-Comté")))
+    >>> answer("SELECT ?nom WHERE { ?r rdfs:label ?nom }", store=g).table.to_dict("records")
+    [{'nom': 'Bourgogne-Franche-Comté'}]
+    >>> reply = answer("CONSTRUCT { ?r rdfs:comment ?nom } WHERE { ?r rdfs:label ?nom }", store=g)
+    >>> type(reply).__name__, reply.form, len(reply.graph)
+    ('GraphAnswer', 'CONSTRUCT', 1)
+    """
+    form = query_form(sparql)
+    if form in GRAPH_FORMS:
+        return GraphAnswer(form, construct(sparql, store=store, endpoint=endpoint, timeout=timeout))
+    return TableAnswer(form, select(sparql, store=store, endpoint=endpoint, timeout=timeout))
 
 
 def choice_values(

@@ -28,7 +28,7 @@ from pyvis.network import Network
 from . import network as net
 from .output import atomic_file, output_folder
 
-__all__ = ["STYLE", "DEFAULT_MAX_NODES", "MOBICAMPUS", "displayed_graph", "view", "render_html", "screenshot", "readme_picture"]
+__all__ = ["STYLE", "DEFAULT_MAX_NODES", "CHROMIUM_ARGS", "displayed_graph", "view", "render_html", "screenshot"]
 
 #: Colour, vis shape and French name of each node kind (the legend).
 STYLE: dict[str, dict[str, str]] = {
@@ -233,8 +233,6 @@ def view(
     return out
 
 
-#: The README's first picture: Mobicampus, the Pôle Véhicule du Futur and the TI « Transformation d'un territoire industriel ».
-MOBICAMPUS = {"campus": "Mobicampus", "cluster": "Pôle Véhicule du Futur", "project": "Transformation d'un territoire industriel"}
 #: Chromium flags for a quiet, offline headless run.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -267,18 +265,3 @@ def screenshot(html_path: str | os.PathLike, png: str | os.PathLike, chromium: s
     with atomic_file(output_folder(Path(png).parent) / Path(png).name) as f:
         f.write(picture)
     return result
-
-
-def readme_picture(png: str | os.PathLike = "mobicampus.png", store: str | os.PathLike | None = None,
-                   html_out: str | os.PathLike | None = None) -> Path:
-    """Render the README's first picture (Mobicampus / Pôle Véhicule du Futur / TI) as a PNG; return its path.
-
-    ``make picture`` runs it: ``python -c "from cmqgraph.view import readme_picture; readme_picture('mobicampus.png')"``
-    """
-    png = Path(png)
-    html_path = Path(html_out) if html_out else png.with_suffix(".html")
-    view(store, out=html_path, **MOBICAMPUS)
-    screenshot(html_path, png, size=(1100, 700))
-    if html_out is None:
-        html_path.unlink()
-    return png

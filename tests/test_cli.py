@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import click
+import rdflib
 import pytest
 from click.testing import CliRunner
 
 import cmqgraph
-from cmqgraph.cli import EXIT_DATA_ERROR, EXIT_OUTPUT_ERROR, EXIT_QUERY_ERROR, main
+from cmqgraph.cli import EXIT_OUTPUT_ERROR, EXIT_QUERY_ERROR, commands, main
 from cmqgraph.engine import EndpointError, select
 
 EXTRACTS = Path(__file__).parent / "data"
@@ -18,24 +20,9 @@ BOM = b"\xef\xbb\xbf"
 QUERY_WITH_ACCENTS = "SELECT ?nom WHERE {\n  # la Région 27\n  <https://w3id.org/cmqgraph/id/region/27> rdfs:label ?nom\n}\n"
 
 
-def walk(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    """Return the path of every command, nested groups included (``("query", "run")``)."""
-    paths = []
-    for name, command in sorted(group.commands.items()):
-        paths.append((*prefix, name))
-        if isinstance(command, click.Group):
-            paths.extend(walk(command, (*prefix, name)))
-    return paths
-
-
-COMMANDS = walk(main)
-
-
-def resolve(path: tuple[str, ...]) -> click.Command:
-    command = main
-    for name in path:
-        command = command.commands[name]
-    return command
+#: Every command by its path, nested groups included (``("query", "run")``).
+BY_PATH = dict(commands())
+COMMANDS = list(BY_PATH)
 
 
 def test_the_commands_exist():
@@ -45,7 +32,7 @@ def test_the_commands_exist():
 
 @pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
 def test_every_command_has_help(path):
-    command = resolve(path)
+    command = BY_PATH[path]
     name = " ".join(path)
     assert command.help and len(command.help.split()) >= 5, f"{name} needs a real help text"
     result = CliRunner().invoke(main, [*path, "--help"])
@@ -173,3 +160,38 @@ def test_construct_output_errors(small, tmp_path):
     written = tmp_path / "out.ttl"
     assert run("--store", str(small), "sparql", str(path), "-o", str(written)).exit_code == 0
     assert '"Bourgogne-Franche-Comté"@fr' in written.read_text(encoding="utf-8")
+
+
+def test_build_writes_every_row_issue_to_the_issues_file(tmp_path):
+    issues = tmp_path / "issues.csv"
+    result = run("--store", str(tmp_path / "store"), "build", "--data", str(EXTRACTS), "--show-issues", "0", "--issues-file", str(issues))
+    assert result.exit_code == 0, result.output
+    with open(issues, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["source", "severity", "file", "line", "column", "value", "message"]
+    # Andorre (code 130) in the académies extract of tests/data: not a département of France
+    assert ["territoires", "skipped", "orion_departements_academies_regions.csv", "104", "codeDepartement", "130",
+            "not a département (collectivity or foreign territory), skipped"] in rows
+    assert {row[1] for row in rows[1:]} == {"error", "warning", "skipped"}
+
+
+def test_export_describes_the_endpoint_under_the_public_url(small, tmp_path):
+    result = run("--store", str(small), "export", "--format", "dcat", "--out", str(tmp_path), "--public-url", "https://cmq.example.org/graphe/")
+    assert result.exit_code == 0, result.output
+    catalogue = rdflib.Graph().parse(tmp_path / "catalog.ttl", format="turtle")
+    dcat = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+    assert set(catalogue.objects(None, dcat.endpointURL)) == {rdflib.URIRef("https://cmq.example.org/graphe/sparql")}
+
+
+def test_ask_and_describe_queries(small, tmp_path):
+    path = tmp_path / "q.rq"
+    path.write_text("ASK { <https://w3id.org/cmqgraph/id/region/27> a cmq:Region }", encoding="utf-8")
+    result = run("--store", str(small), "sparql", str(path), "--format", "csv")
+    assert result.exit_code == 0 and result.output == "ask\nTrue\n"
+    path.write_text("DESCRIBE <https://w3id.org/cmqgraph/id/region/27>", encoding="utf-8")
+    result = run("--store", str(small), "sparql", str(path))
+    assert result.exit_code == 0, result.output
+    described = rdflib.Graph().parse(data=result.output, format="turtle")
+    assert (rdflib.URIRef("https://w3id.org/cmqgraph/id/region/27"), rdflib.RDFS.label, rdflib.Literal("Bourgogne-Franche-Comté", lang="fr")) in described
+    result = run("--store", str(small), "sparql", str(path), "--format", "json")
+    assert result.exit_code == 2 and "a DESCRIBE query gives Turtle; --format json is for SELECT and ASK tables" in result.output

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from rdflib import RDFS, Literal, URIRef
 
 from cmqgraph.cli import EXIT_ENDPOINT_ERROR, EXIT_QUERY_ERROR, main
-from cmqgraph.engine import EndpointError, run_query, select
+from cmqgraph.engine import EndpointError, GraphAnswer, TableAnswer, answer, construct, run_query, select
 from cmqgraph.saved_queries import ParameterError, QueryError, get_query, insert_values, parse_query
 
 REGION_QUERY = '''#+ title.fr = "Académies d'une région"
@@ -118,3 +119,39 @@ def test_ad_hoc_formats(built, tmp_path):
     query.write_text("CONSTRUCT { ?r rdfs:label ?n } WHERE { ?r skos:notation \"27\" ; a cmq:Region ; rdfs:label ?n }", encoding="utf-8")
     result = CliRunner().invoke(main, ["--store", str(store), "sparql", str(query)])
     assert '<https://w3id.org/cmqgraph/id/region/27> rdfs:label "Bourgogne-Franche-Comté"@fr' in result.output
+
+
+BFC = "https://w3id.org/cmqgraph/id/region/27"
+
+
+def test_answer_says_whether_it_is_a_table_or_triples(built):
+    store, _ = built
+    table = answer(f"SELECT ?nom WHERE {{ <{BFC}> rdfs:label ?nom }}", store=store)
+    assert isinstance(table, TableAnswer) and table.form == "SELECT"
+    assert table.table.to_dict("records") == [{"nom": "Bourgogne-Franche-Comté"}]
+    ask = answer(f"ask {{ <{BFC}> a cmq:Region }}", store=store)
+    assert isinstance(ask, TableAnswer) and ask.form == "ASK" and ask.table.to_dict("records") == [{"ask": True}]
+    triples = answer(f"CONSTRUCT {{ <{BFC}> rdfs:label ?nom }} WHERE {{ <{BFC}> rdfs:label ?nom }}", store=store)
+    assert isinstance(triples, GraphAnswer) and triples.form == "CONSTRUCT"
+    assert set(triples.graph) == {(URIRef(BFC), RDFS.label, Literal("Bourgogne-Franche-Comté", lang="fr"))}
+    described = answer(f"DESCRIBE <{BFC}>", store=store)
+    assert isinstance(described, GraphAnswer) and described.form == "DESCRIBE"
+    assert (URIRef(BFC), RDFS.label, Literal("Bourgogne-Franche-Comté", lang="fr")) in described.graph
+
+
+def test_answer_refuses_what_is_not_a_query_before_running_it():
+    # no store here and an unreachable endpoint: the error comes from the text, before anything runs
+    with pytest.raises(QueryError, match=r"a SPARQL Update \(DELETE\) is not a query: cmqgraph only reads the graph"):
+        answer("DELETE WHERE { ?s ?p ?o }", endpoint="http://127.0.0.1:9/sparql")
+    with pytest.raises(QueryError, match="not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE"):
+        answer("# SELECT\n", endpoint="http://127.0.0.1:9/sparql")
+
+
+def test_a_construct_given_to_select_names_what_gives_triples(built):
+    """Issue 12: this message used to send the user to a ``cmqgraph sparql --rdf`` option that never existed."""
+    store, _ = built
+    query = f"CONSTRUCT {{ <{BFC}> rdfs:label ?nom }} WHERE {{ <{BFC}> rdfs:label ?nom }}"
+    with pytest.raises(QueryError) as raised:
+        select(query, store=store)
+    assert str(raised.value) == "only SELECT and ASK queries give a table; CONSTRUCT and DESCRIBE give triples (engine.construct)"
+    assert len(construct(query, store=store)) == 1

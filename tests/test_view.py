@@ -7,8 +7,12 @@ Install: ``tests/install-system-deps.sh`` (chromium) and ``pip install playwrigh
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
+import runpy
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -20,6 +24,9 @@ from cmqgraph import view as v
 
 OUTPUT = Path(__file__).parent / "output"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+#: The script of the README's first picture (``make picture``), and the filters of its view.
+TOOL = Path(__file__).resolve().parents[1] / "tools" / "readme_picture.py"
+MOBICAMPUS = runpy.run_path(str(TOOL))["MOBICAMPUS"]
 
 
 def _no_cdn(page: str) -> None:
@@ -65,9 +72,9 @@ def _open(browser, html: Path, png: Path) -> dict:
 
 def test_mobicampus_view_in_chromium(built, browser):
     store, _ = built
-    html = v.view(store, out=OUTPUT / "mobicampus.html", **v.MOBICAMPUS)
+    html = v.view(store, out=OUTPUT / "mobicampus.html", **MOBICAMPUS)
     _no_cdn(html.read_text(encoding="utf-8"))
-    expected = v.displayed_graph(net.project(store, **v.MOBICAMPUS))
+    expected = v.displayed_graph(net.project(store, **MOBICAMPUS))
     seen = _open(browser, html, OUTPUT / "mobicampus.png")
     assert seen["errors"] == []
     assert seen["nodes"] == seen["drawn"] == expected.number_of_nodes()
@@ -101,3 +108,17 @@ def test_bad_campus_name_suggests(built, tmp_path):
     store, _ = built
     with pytest.raises(net.FilterError, match="Mobicampus"):
         v.view(store, campus="Mobicampuss", out=tmp_path / "x.html")
+
+
+
+def test_the_readme_picture_tool_writes_a_png(built, tmp_path):
+    """``make picture`` (tools/readme_picture.py) photographs the Mobicampus view and removes the HTML it wrote."""
+    if importlib.util.find_spec("playwright") is None or not Path(CHROMIUM).exists():
+        missing("no Playwright for Python or no chromium: run tests/install-system-deps.sh")
+    store, _ = built
+    png = tmp_path / "mobicampus.png"
+    # in its own process, as make runs it (and apart from the Playwright session of this module's browser fixture)
+    done = subprocess.run([sys.executable, str(TOOL), str(png), "--store", str(store)], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0 and done.stdout == f"wrote {png}\n", done.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mobicampus.png"]
