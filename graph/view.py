@@ -97,11 +97,8 @@ def _title(G: nx.Graph) -> str:
     return "Recouvrements — " + " / ".join(str(v) for v in filters.values())
 
 
-def render_html(D: nx.Graph, title: str | None = None, note: str = "", links: Sequence[tuple[str, str]] = ()) -> str:
-    """Return the self-contained HTML page drawing ``D`` (built with pyvis, vis-network inlined).
-
-    ``links`` are ``(URL, text)`` pairs shown above the title (``cmqgraph serve`` links back to its pages).
-    """
+def _vis_network(D: nx.Graph) -> tuple[list, list, dict]:
+    """Return the nodes, edges and options vis-network draws ``D`` with (styles, sizes, weights, physics)."""
     pv = Network(height="100%", width="100%", directed=False, cdn_resources="in_line")
     for n, d in D.nodes(data=True):
         style = STYLE.get(d.get("kind", ""), {"color": "#333333", "shape": "dot"})
@@ -129,25 +126,45 @@ def render_html(D: nx.Graph, title: str | None = None, note: str = "", links: Se
         "edges": {"smooth": False},
         "nodes": {"borderWidth": 1},
     }
-    lib = files("pyvis") / "templates" / "lib" / "vis-9.1.2"
-    js = (lib / "vis-network.min.js").read_text(encoding="utf-8")
-    css = (lib / "vis-network.css").read_text(encoding="utf-8")
+    return nodes, edges, options
+
+
+def _legend(D: nx.Graph) -> str:
+    """Return the legend's items: one per kind of node drawn, with its colour, shape and count."""
     counts = {}
     for _, d in D.nodes(data=True):
         counts[d.get("kind", "")] = counts.get(d.get("kind", ""), 0) + 1
-    legend = "".join(
+    return "".join(
         f'<li><span class="sw" style="background:{s["color"]}"></span>{html.escape(s["name"])} '
         f'<small>({s["shape"]}, {counts.get(k, 0)})</small></li>'
         for k, s in STYLE.items() if counts.get(k)
     )
+
+
+def _aggregation_note(D: nx.Graph) -> str:
+    """Return the note saying what an aggregated view folded (empty for a detailed view)."""
     aggregated = D.graph.get("aggregated")
-    agg_note = ""
-    if aggregated is not None:
-        parts = {"school": "établissements regroupés dans leur campus", "training": "formations regroupées dans les métiers",
-                 "commune": "communes regroupées dans leur département"}
-        folded = ", ".join(f"{v} {parts[k]}" for k, v in aggregated.items()) or "rien à regrouper"
-        agg_note = (f'<p class="agg"><b>Vue agrégée</b> : {html.escape(folded)}. Pour le détail, filtrez une région '
-                    f'ou un campus (<code>cmqgraph view --region …</code>, <code>--campus …</code>).</p>')
+    if aggregated is None:
+        return ""
+    parts = {"school": "établissements regroupés dans leur campus", "training": "formations regroupées dans les métiers",
+             "commune": "communes regroupées dans leur département"}
+    folded = ", ".join(f"{v} {parts[k]}" for k, v in aggregated.items()) or "rien à regrouper"
+    return (f'<p class="agg"><b>Vue agrégée</b> : {html.escape(folded)}. Pour le détail, filtrez une région '
+            f'ou un campus (<code>cmqgraph view --region …</code>, <code>--campus …</code>).</p>')
+
+
+def render_html(D: nx.Graph, title: str | None = None, note: str = "", links: Sequence[tuple[str, str]] = ()) -> str:
+    """Return the self-contained HTML page drawing ``D`` (built with pyvis, vis-network inlined).
+
+    ``links`` are ``(URL, text)`` pairs shown above the title (``cmqgraph serve`` links back to its pages).
+    The function is mostly the page itself (HTML, CSS and the script that lays the network out).
+    """
+    nodes, edges, options = _vis_network(D)
+    lib = files("pyvis") / "templates" / "lib" / "vis-9.1.2"
+    js = (lib / "vis-network.min.js").read_text(encoding="utf-8")
+    css = (lib / "vis-network.css").read_text(encoding="utf-8")
+    legend = _legend(D)
+    agg_note = _aggregation_note(D)
     title = title or _title(D)
     nav = " · ".join(f'<a href="{html.escape(url)}">{html.escape(text)}</a>' for url, text in links)
     nav = f'<nav id="site">{nav}</nav>' if nav else ""
