@@ -836,6 +836,16 @@ def test_openapi_describes_the_api_and_not_the_pages(server):
             node = node[part]
 
 
+def test_openapi_names_the_saved_queries_of_each_server(server, capped):
+    """A saved query's ``name`` is one of that server's queries: the shipped files, and those of its --queries folder."""
+    shipped = sorted(path.stem for path in (Path(__file__).parents[1] / "queries").glob("*.rq"))
+    for running, names in ((server, shipped), (capped, sorted([*shipped, "campus_excellence_annee"]))):
+        paths = api(running, "/openapi.json").json()["paths"]
+        for path in ("/api/queries/{name}", "/api/queries/{name}/results"):
+            (field,) = [p for p in paths[path]["get"]["parameters"] if p["name"] == "name"]
+            assert field["schema"]["enum"] == names, (running.base, path)
+
+
 def test_schemathesis_finds_no_server_error_nor_undocumented_answer(server, tmp_path):
     """Requests generated from /openapi.json (schemathesis: examples, boundary cases, fuzzing, sequences) get
     documented statuses and content types, answers matching their schemas, and never a 500."""

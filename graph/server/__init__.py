@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import uvicorn
 
-from .app import ROWS_HEADER, TRUNCATED_HEADER, Settings, create_app
+from .app import create_app
+from .state import ROWS_HEADER, TRUNCATED_HEADER, Settings
 
 __all__ = ["Settings", "create_app", "serve", "ROWS_HEADER", "TRUNCATED_HEADER", "LOOPBACK"]
 

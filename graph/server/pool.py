@@ -57,24 +57,9 @@ from ..network import project
 from ..saved_queries import CHOICE_LISTS, SavedQuery
 from ..store import open_graph
 from ..view import displayed_graph, render_html
+from .protocol import GRAPH_FORMATS, RESULT_FORMATS
 
-__all__ = ["Answer", "ServerLimit", "QueryTimeout", "Busy", "NotAcceptable", "Turns", "Workers", "RESULT_FORMATS", "GRAPH_FORMATS"]
-
-#: Media type → pyoxigraph format of SELECT and ASK results.
-RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-#: Media type → pyoxigraph format of CONSTRUCT and DESCRIBE results.
-GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
-
+__all__ = ["Answer", "ServerLimit", "QueryTimeout", "Busy", "NotAcceptable", "Turns", "Workers"]
 
 _XSD_STRING = str(XSD.string)
 

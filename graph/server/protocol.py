@@ -4,6 +4,10 @@
 with ``query=``, ``POST`` of an HTML form, ``POST`` of the query itself), and :func:`negotiate`
 chooses the answer's media type from the ``Accept`` header (or a ``format=`` field, for links).
 
+The server's format tables live here, in one place: the media types of SPARQL answers
+(:data:`RESULT_FORMATS`, :data:`GRAPH_FORMATS`, which the workers write with), of the service
+description (:data:`DESCRIPTION_FORMATS`) and of a saved query's downloads (:data:`TABLE_MEDIA`).
+
 Examples
 --------
 >>> negotiate("text/csv;q=0.5, application/sparql-results+json", ["application/sparql-results+json", "text/csv"])
@@ -26,9 +30,43 @@ from rdflib import RDF, Graph, Namespace, URIRef
 
 from ..errors import ProtocolError
 from ..saved_queries import blank_comments
-from .pool import GRAPH_FORMATS, RESULT_FORMATS
 
-__all__ = ["ProtocolError", "SparqlRequest", "parse_request", "negotiate", "answer_types", "service_description", "FORMAT_NAMES"]
+__all__ = [
+    "ProtocolError", "SparqlRequest", "parse_request", "negotiate", "answer_types", "service_description", "FORMAT_NAMES",
+    "RESULT_FORMATS", "GRAPH_FORMATS", "DESCRIPTION_FORMATS", "TABLE_MEDIA", "TABLE_FILES",
+]
+
+# ------------------------------------------------------------------------------------ formats
+
+#: Media type → pyoxigraph format of SELECT and ASK results.
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+#: Media type → pyoxigraph format of CONSTRUCT and DESCRIBE results.
+GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+#: Media type → rdflib format of the service description (the media types of :data:`GRAPH_FORMATS`).
+DESCRIPTION_FORMATS: dict[str, str] = {
+    "text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt", "application/rdf+xml": "xml",
+}
+#: Media type → the W3C's name of the format (http://www.w3.org/ns/formats/), for the service description.
+_W3C_FORMATS = {
+    "application/sparql-results+json": "SPARQL_Results_JSON", "application/sparql-results+xml": "SPARQL_Results_XML",
+    "text/csv": "SPARQL_Results_CSV", "text/tab-separated-values": "SPARQL_Results_TSV", "text/turtle": "Turtle",
+    "application/ld+json": "JSON-LD", "application/n-triples": "N-Triples", "application/rdf+xml": "RDF_XML",
+}
+_CSV = "text/csv; charset=utf-8; header=present"
+#: ``format`` of a saved query's results (:data:`cmqgraph.engine.TABLE_FORMATS`) → media type.
+TABLE_MEDIA: dict[str, str] = {"csv": _CSV, "csv-fr": _CSV, "tsv": "text/tab-separated-values; charset=utf-8", "json": "application/json"}
+#: ``format`` of a saved query's results → the name of the downloaded file (``{}``: the query's name).
+TABLE_FILES: dict[str, str] = {"csv": "{}.csv", "csv-fr": "{}-fr.csv", "tsv": "{}.tsv", "json": "{}.json"}
 
 #: ``format=`` names → media types (for links and forms, which cannot set ``Accept``).
 FORMAT_NAMES: dict[str, str] = {
@@ -184,11 +222,6 @@ def answer_types(accept: str | None, fmt: str | None) -> tuple[str | None, str |
 
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-_W3C_FORMATS = {
-    "application/sparql-results+json": "SPARQL_Results_JSON", "application/sparql-results+xml": "SPARQL_Results_XML",
-    "text/csv": "SPARQL_Results_CSV", "text/tab-separated-values": "SPARQL_Results_TSV", "text/turtle": "Turtle",
-    "application/ld+json": "JSON-LD", "application/n-triples": "N-Triples", "application/rdf+xml": "RDF_XML",
-}
 
 
 def service_description(endpoint: str, updates: bool) -> Graph:

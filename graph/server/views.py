@@ -1,0 +1,60 @@
+"""The network views, ``/view``: a form, or the view (:mod:`cmqgraph.view`) of the filters in the URL.
+
+A view is made by a worker (:func:`cmqgraph.server.pool.view_job`) and kept while the graph stays the
+same: the last :data:`_VIEW_CACHE` views are answered without running again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from ..errors import FilterError, ServerLimit
+from ..saved_queries import CHOICE_LISTS, VIEW_FILTERS
+from ..view import DEFAULT_MAX_NODES, STYLE
+from .pool import view_job
+from .state import ServerState, State, client_of
+
+__all__ = ["router"]
+
+#: Network views kept per generation of the graph.
+_VIEW_CACHE = 16
+#: Filter of the network view → the choice list that offers its values.
+_VIEW_LISTS = {"region": "region", "academie": "academie", "campus": "campus", "cluster": "pole", "project": "projet"}
+
+router = APIRouter(include_in_schema=False)
+
+
+async def _form(
+    state: ServerState, request: Request, filters: Mapping[str, str], status: int = 200, error: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """The form of the network views, its lists from the graph, filled with ``filters`` (and ``error``, when they were refused)."""
+    lists = {f: await state.choice_values(name) for f, name in _VIEW_LISTS.items()}
+    closed = {f: CHOICE_LISTS[name].closed for f, name in _VIEW_LISTS.items()}
+    return state.page(request, "view_form", status, headers, form=lists, closed=closed, values=filters, error=error, style=STYLE)
+
+
+@router.get("/view")
+async def view_page(request: Request, state: State, all: bool = False, max_nodes: int = DEFAULT_MAX_NODES) -> HTMLResponse:  # noqa: A002
+    """The view of the filters in the URL (``all``: the whole of France), else the form."""
+    filters = {k: v for k, v in request.query_params.items() if k in VIEW_FILTERS and v}
+    if not filters and not all:
+        return await _form(state, request, filters)
+    key = (tuple(sorted(filters.items())), max_nodes)
+    views = state.fresh("views")
+    if key not in views:
+        try:
+            site = [(state.href(request, "home"), "cmqgraph"), (state.href(request, "view_page"), "Autre vue / Other view"),
+                    (state.href(request, "queries_page"), "Requêtes / Queries")]
+            views[key] = await state.workers.read(state.settings.timeout, view_job, filters, max_nodes, site, client=client_of(request))
+        except FilterError as exc:
+            return await _form(state, request, filters, 422, str(exc))
+        except ServerLimit as exc:
+            return await _form(state, request, filters, exc.status, str(exc), exc.headers)
+        while len(views) > _VIEW_CACHE:
+            views.popitem(last=False)
+    views.move_to_end(key)
+    return HTMLResponse(views[key])
