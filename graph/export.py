@@ -31,9 +31,10 @@ from pathlib import Path
 from typing import IO
 
 import pyoxigraph as ox
+from rdflib.namespace import PROV
 
 from .errors import ExportError, ExportWarning
-from .iris import PREFIXES, is_web_url
+from .iris import BUILD, PREFIXES, is_web_url
 from .output import atomic_file, output_folder, source_date_epoch
 from .store import open_store
 
@@ -204,7 +205,6 @@ def load_context() -> dict:
 # JSON-LD: compact, one node object per subject, keys and values from the shipped context
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _UNSET = object()
 
@@ -433,10 +433,8 @@ def release_date(store) -> dt.date:
     if epoch is not None:
         return dt.datetime.fromtimestamp(epoch, dt.UTC).date()
     ox_store = _as_store(store)
-    for row in ox_store.query(
-        "SELECT ?t WHERE { GRAPH ?g { <https://w3id.org/cmqgraph/id/build> <http://www.w3.org/ns/prov#endedAtTime> ?t } }"
-    ):
-        return dt.date.fromisoformat(row["t"].value[:10])
+    for quad in ox_store.quads_for_pattern(ox.NamedNode(BUILD), ox.NamedNode(str(PROV.endedAtTime)), None, None):
+        return dt.date.fromisoformat(quad.object.value[:10])
     return dt.datetime.now(dt.UTC).date()
 
 

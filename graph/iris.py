@@ -1,6 +1,7 @@
 """Namespaces and the rules that mint stable IRIs from official codes or documented slugs.
 
-Every IRI of the default graph is minted here, so that building twice gives the same IRIs.
+Every IRI of the default graph is minted here, so that building twice gives the same IRIs. The ``cmq:``
+namespace is closed: its terms are those ``ontology/cmq.ttl`` declares, and any other name raises at once.
 
 Examples
 --------
@@ -9,6 +10,12 @@ Examples
 'https://w3id.org/cmqgraph/id/etablissement/0251349F'
 >>> slug("Mobicampus – Automobile et mobilités du futur (Nord Franche-Comté)")
 'mobicampus-automobile-et-mobilites-du-futur-nord-franche-comte'
+>>> str(CMQ.Campus)
+'https://w3id.org/cmqgraph/ontology#Campus'
+>>> CMQ.Campsu
+Traceback (most recent call last):
+...
+AttributeError: cmq:Campsu is not a term of ontology/cmq.ttl; did you mean cmq:Campus?
 """
 
 from __future__ import annotations
@@ -19,7 +26,10 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from rdflib import Namespace, URIRef
+from rdflib.namespace import ClosedNamespace
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, TIME, XSD
+
+from .resources import ontology_path
 
 __all__ = [
     "BASE",
@@ -30,6 +40,9 @@ __all__ = [
     "ADMS",
     "SPDX",
     "PREFIXES",
+    "META_GRAPH",
+    "BUILD",
+    "ontology_terms",
     "slug",
     "is_web_url",
     "digest",
@@ -57,6 +70,7 @@ __all__ = [
     "certainty",
     "programme",
     "source_graph",
+    "source_name",
     "source_dataset",
     "membership",
     "training_offer",
@@ -66,9 +80,51 @@ __all__ = [
 ]
 
 BASE = "https://w3id.org/cmqgraph/"
-CMQ = Namespace(BASE + "ontology#")
+
+#: A term of the vocabulary: a ``cmq:`` name at the start of a line of ``cmq.ttl`` (every term is
+#: described there as a subject; tests/test_iris.py checks this against the parsed ontology).
+_TERM = re.compile(r"^cmq:([A-Za-z_][A-Za-z0-9_-]*)", re.MULTILINE)
+
+
+def ontology_terms() -> tuple[str, ...]:
+    """Return the local names of the terms ``ontology/cmq.ttl`` declares, sorted.
+
+    The file is read with a regular expression, not parsed: importing this module stays cheap (well
+    under a millisecond; parsing the ontology with rdflib takes tens of milliseconds).
+    """
+    return tuple(sorted(set(_TERM.findall(ontology_path().read_text(encoding="utf-8")))))
+
+
+class _Vocabulary(ClosedNamespace):
+    """The closed ``cmq:`` namespace: a name the ontology does not declare raises, naming the closest terms."""
+
+    def term(self, name: str) -> URIRef:
+        """Return the IRI of the term ``name``; raise :class:`KeyError` if the ontology does not declare it."""
+        try:
+            return super().term(name)
+        except KeyError as exc:
+            import difflib  # only on the error path: importing this module stays cheap
+
+            close = difflib.get_close_matches(name, dir(self), n=3)
+            hint = f"; did you mean {', '.join(f'cmq:{c}' for c in close)}?" if close else ""
+            raise KeyError(f"cmq:{name} is not a term of ontology/cmq.ttl{hint}") from exc
+
+    def __getattr__(self, name: str) -> URIRef:
+        if name.startswith("__"):  # Python's special names are never terms
+            raise AttributeError(name)
+        try:
+            return self.term(name)
+        except KeyError as exc:
+            raise AttributeError(exc.args[0]) from exc
+
+
+CMQ = _Vocabulary(BASE + "ontology#", list(ontology_terms()))
 ID = Namespace(BASE + "id/")
 GRAPH = Namespace(BASE + "graph/")
+#: The named graph that describes the sources and the build (``graph/meta``).
+META_GRAPH = GRAPH["meta"]
+#: The build, a ``prov:Activity`` described in :data:`META_GRAPH`.
+BUILD = ID["build"]
 GEO = Namespace("http://www.opengis.net/ont/geosparql#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -186,6 +242,19 @@ def membership(member: URIRef, organization: URIRef, role_name: str) -> URIRef:
 def source_graph(name: str) -> URIRef:
     """Return the IRI of the named graph built from source ``name``."""
     return GRAPH[name]
+
+
+def source_name(graph: str | None) -> str:
+    """Return the name of the source whose named graph is ``graph`` (the inverse of :func:`source_graph`).
+
+    A graph that is not a source's is returned as it is, and None as ``""``.
+
+    >>> source_name("https://w3id.org/cmqgraph/graph/rome"), source_name("http://example.org/g"), source_name(None)
+    ('rome', 'http://example.org/g', '')
+    """
+    if graph is None:
+        return ""
+    return graph[len(GRAPH):] if graph.startswith(GRAPH) else graph
 
 
 def source_dataset(name: str) -> URIRef:

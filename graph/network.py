@@ -54,17 +54,22 @@ import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
 from itertools import combinations
 from pathlib import Path
 
 import networkx as nx
 import pandas as pd
 from networkx.algorithms import bipartite
+from rdflib import URIRef
 
 from . import __version__
 from .engine import select
-from .output import atomic_file, source_date_epoch
 from .errors import FilterError
+from .iris import CMQ, role, source_name
+from .output import atomic_file, source_date_epoch
+from .resources import internal_query
+from .saved_queries import insert_values
 from .spreadsheet import frame_text
 
 __all__ = [
@@ -92,70 +97,130 @@ KINDS = ("campus", "school", "training", "trade", "cluster", "project", "territo
 #: The kinds whose pairs are measured.
 ACTOR_KINDS = ("campus", "cluster", "project")
 
-_GRAPH = "https://w3id.org/cmqgraph/graph/"
-_ROLE = "https://w3id.org/cmqgraph/id/role/"
-_LEVEL = {"Region": "region", "Academie": "academie", "Departement": "departement", "Commune": "commune"}
+_LEVEL = {str(CMQ.Region): "region", str(CMQ.Academie): "academie", str(CMQ.Departement): "departement", str(CMQ.Commune): "commune"}
 
 
-# --------------------------------------------------------------------------------------------- queries
+# --------------------------------------------------------------------------------------------- rows read
 
-_Q_CAMPUS = """
-SELECT ?x ?label ?sector ?aca ?reg ?city ?g WHERE {
-  ?x a cmq:Campus ; rdfs:label ?label .
-  OPTIONAL { ?x cmq:sector ?sector } OPTIONAL { ?x cmq:inAcademie ?aca } OPTIONAL { ?x cmq:inRegion ?reg }
-  OPTIONAL { ?x cmq:city ?city } OPTIONAL { GRAPH ?g { ?x a cmq:Campus } }
-}"""
 
-_Q_CLUSTER = """
-SELECT ?x ?label ?sector ?reg ?theme ?city ?g WHERE {
-  ?x a cmq:Cluster ; rdfs:label ?label .
-  OPTIONAL { ?x cmq:sector ?sector } OPTIONAL { ?x cmq:inRegion|cmq:mainRegion ?reg }
-  OPTIONAL { ?x cmq:theme ?theme } OPTIONAL { ?x cmq:city ?city } OPTIONAL { GRAPH ?g { ?x a cmq:Cluster } }
-}"""
+@dataclass(frozen=True)
+class TerritoryRow:
+    """A territory and one territory it lies in (``network_territories.rq``)."""
 
-_Q_PROJECT = """
-SELECT ?x ?label ?programme ?terr ?theme ?g WHERE {
-  ?x a cmq:RegionalProject ; rdfs:label ?label .
-  OPTIONAL { ?x cmq:programme ?programme } OPTIONAL { ?x cmq:territory ?terr } OPTIONAL { ?x cmq:theme ?theme }
-  OPTIONAL { GRAPH ?g { ?x a cmq:RegionalProject } }
-}"""
+    iri: str
+    type: str
+    label: str | None
+    code: str | None
+    parent: str | None
 
-_Q_MEMBERS = """
-SELECT DISTINCT ?org ?member ?role WHERE {
-  { ?m a org:Membership ; org:organization ?org ; org:member ?member ; org:role ?role .
-    { ?org a cmq:Campus . ?member a cmq:School } UNION { ?org a cmq:RegionalProject . ?member a cmq:Campus } }
-  UNION
-  { ?org a cmq:Campus ; cmq:supportEstablishment ?member . ?member a cmq:School . BIND(<%ssupport> AS ?role) }
-}""" % _ROLE
 
-_Q_SCHOOLS = """
-SELECT ?x ?label ?uai ?kind ?dep ?com ?g WHERE {
-  { SELECT DISTINCT ?x WHERE { { ?m org:organization ?c ; org:member ?x } UNION { ?c cmq:supportEstablishment ?x }
-                              ?c a cmq:Campus . ?x a cmq:School } }
-  ?x rdfs:label ?label .
-  OPTIONAL { ?x cmq:uai ?uai } OPTIONAL { ?x cmq:schoolKind ?kind } OPTIONAL { ?x cmq:inDepartement ?dep }
-  OPTIONAL { ?x cmq:inCommune ?com } OPTIONAL { GRAPH ?g { ?x a cmq:School } }
-}"""
+@dataclass(frozen=True)
+class SectorRow:
+    """A CMQ filière (``network_sectors.rq``)."""
 
-_Q_OFFERS = """
-SELECT DISTINCT ?school ?training ?tlabel ?cfd ?trade ?rlabel ?rome WHERE {
-  { SELECT DISTINCT ?school WHERE { { ?m org:organization ?c ; org:member ?school } UNION { ?c cmq:supportEstablishment ?school }
-                                   ?c a cmq:Campus . ?school a cmq:School } }
-  ?school cmq:offers ?training .
-  OPTIONAL { ?training rdfs:label ?tlabel } OPTIONAL { ?training cmq:cfd ?cfd }
-  OPTIONAL { ?training cmq:leadsToTrade ?trade . OPTIONAL { ?trade skos:prefLabel ?rlabel } OPTIONAL { ?trade skos:notation ?rome } }
-}"""
+    iri: str
+    label: str
+    code: str | None
 
-_Q_TERRITORIES = """
-SELECT ?x ?type ?label ?code ?parent WHERE {
-  VALUES ?type { cmq:Region cmq:Academie cmq:Departement cmq:Commune }
-  ?x a ?type .
-  OPTIONAL { ?x rdfs:label ?label } OPTIONAL { ?x skos:notation ?code }
-  OPTIONAL { ?x cmq:inRegion|cmq:inAcademie|cmq:inDepartement ?parent }
-}"""
 
-_Q_SECTORS = """
-SELECT ?x ?label ?code WHERE { ?x a cmq:Sector ; rdfs:label ?label . OPTIONAL { ?x skos:notation ?code } }"""
+@dataclass(frozen=True)
+class CampusRow:
+    """A campus, with one of each of its optional values (``network_campuses.rq``)."""
+
+    iri: str
+    label: str
+    sector: str | None
+    academie: str | None
+    region: str | None
+    city: str | None
+    graph: str | None
+
+
+@dataclass(frozen=True)
+class ClusterRow:
+    """A pôle de compétitivité, with one of each of its optional values (``network_clusters.rq``)."""
+
+    iri: str
+    label: str
+    sector: str | None
+    region: str | None
+    theme: str | None
+    city: str | None
+    graph: str | None
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    """A regional project, with one of each of its optional values (``network_projects.rq``)."""
+
+    iri: str
+    label: str
+    programme: str | None
+    territory: str | None
+    theme: str | None
+    graph: str | None
+
+
+@dataclass(frozen=True)
+class MembershipRow:
+    """A member of a campus or a project, with the IRI of its role (``network_memberships.rq``)."""
+
+    organization: str
+    member: str
+    role: str
+
+
+@dataclass(frozen=True)
+class SchoolRow:
+    """A school of a campus, with one of each of its optional values (``network_schools.rq``)."""
+
+    iri: str
+    label: str
+    uai: str | None
+    kind: str | None
+    departement: str | None
+    commune: str | None
+    graph: str | None
+
+
+@dataclass(frozen=True)
+class OfferRow:
+    """A training a campus's school offers, and one trade it leads to (``network_offers.rq``)."""
+
+    school: str
+    training: str
+    training_label: str | None
+    cfd: str | None
+    trade: str | None
+    trade_label: str | None
+    rome: str | None
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Every row :func:`project` reads from the store, query by query."""
+
+    campuses: tuple[CampusRow, ...]
+    clusters: tuple[ClusterRow, ...]
+    projects: tuple[ProjectRow, ...]
+    memberships: tuple[MembershipRow, ...]
+    schools: tuple[SchoolRow, ...]
+    offers: tuple[OfferRow, ...]
+    territories: tuple[TerritoryRow, ...]
+    sectors: tuple[SectorRow, ...]
+
+
+#: For each field of :class:`Rows`: the internal query that gives it, its record, and the query's bound parameters.
+_READS: dict[str, tuple[str, type, dict[str, URIRef]]] = {
+    "campuses": ("network_campuses", CampusRow, {}),
+    "clusters": ("network_clusters", ClusterRow, {}),
+    "projects": ("network_projects", ProjectRow, {}),
+    "memberships": ("network_memberships", MembershipRow, {"role": role("support")}),
+    "schools": ("network_schools", SchoolRow, {}),
+    "offers": ("network_offers", OfferRow, {}),
+    "territories": ("network_territories", TerritoryRow, {}),
+    "sectors": ("network_sectors", SectorRow, {}),
+}
 
 
 def _s(value) -> str | None:
@@ -165,25 +230,245 @@ def _s(value) -> str | None:
     return str(value)
 
 
-def _source(graph_iri) -> str:
-    g = _s(graph_iri)
-    return g[len(_GRAPH):] if g and g.startswith(_GRAPH) else (g or "")
+def _read(store) -> Rows:
+    """Run the projection's queries (``queries/internal/network_*.rq``) on ``store``; return their rows as records."""
+    read = {}
+    for name, (query, record, bindings) in _READS.items():
+        frame = select(insert_values(internal_query(query), bindings), store=store)
+        read[name] = tuple(record(**{k: _s(v) for k, v in row.items()}) for row in frame.to_dict("records"))
+    return Rows(**read)
 
 
-def _rows(frame: pd.DataFrame) -> Iterable[dict]:
-    for record in frame.to_dict("records"):
-        yield {k: _s(v) for k, v in record.items()}
+# --------------------------------------------------------------------------------------------- nodes
 
 
-def _load(store) -> dict[str, pd.DataFrame]:
-    queries = {
-        "campus": _Q_CAMPUS, "cluster": _Q_CLUSTER, "project": _Q_PROJECT, "members": _Q_MEMBERS,
-        "schools": _Q_SCHOOLS, "offers": _Q_OFFERS, "territories": _Q_TERRITORIES, "sectors": _Q_SECTORS,
+@dataclass(frozen=True)
+class Node:
+    """A node: its ``kind``, French ``label``, ``iri``, official ``code`` and ``source`` (the graph it comes from)."""
+
+    kind: str
+    label: str
+    iri: str
+    code: str
+    source: str
+
+    def attributes(self) -> dict[str, object]:
+        """Return the node's attributes in the projected graph."""
+        return {"kind": self.kind, "label": self.label, "iri": self.iri, "code": self.code, "source": self.source}
+
+
+@dataclass(frozen=True)
+class Territory(Node):
+    """A territory, of ``level`` région, académie, département or commune."""
+
+    level: str = ""
+
+    def attributes(self) -> dict[str, object]:
+        """Return the node's attributes, ``level`` among them."""
+        return {"kind": self.kind, "level": self.level, "label": self.label, "iri": self.iri, "code": self.code, "source": self.source}
+
+
+@dataclass(frozen=True)
+class School(Node):
+    """A school of a campus; ``territories`` are its département and commune (not node attributes)."""
+
+    school_kind: str = ""
+    territories: frozenset[str] = frozenset()
+
+    def attributes(self) -> dict[str, object]:
+        """Return the node's attributes, ``school_kind`` among them."""
+        return {**super().attributes(), "school_kind": self.school_kind}
+
+
+@dataclass(frozen=True)
+class Actor(Node):
+    """A campus, cluster or project, with its sets (see the module's docstring).
+
+    ``territories`` are those the graph ties it to, ``closed`` the same closed upward; ``sectors`` is
+    None for a project and ``trades`` None when unknown. ``theme`` (pôles and projects) and ``city``
+    (campuses and pôles) are None for the kinds that have none.
+    """
+
+    theme: str | None = None
+    city: str | None = None
+    territories: frozenset[str] = frozenset()
+    closed: frozenset[str] = frozenset()
+    sectors: frozenset[str] | None = None
+    trades: frozenset[str] | None = None
+
+    def attributes(self) -> dict[str, object]:
+        """Return the node's attributes: theme and city when it has them, and its sets as sorted lists (absent when unknown)."""
+        attrs = {**super().attributes(), "theme": self.theme, "city": self.city, "territories": sorted(self.closed)}
+        attrs["sectors"] = sorted(self.sectors) if self.sectors is not None else None
+        attrs["trades"] = sorted(self.trades) if self.trades is not None else None
+        return {k: v for k, v in attrs.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Territories:
+    """The territories by IRI, and the IRIs of the territories each lies in."""
+
+    nodes: dict[str, Territory]
+    parents: dict[str, frozenset[str]]
+
+    def closure(self, iris: Iterable[str]) -> frozenset[str]:
+        """Return ``iris`` and every territory they lie in, transitively (a département adds its académie and région)."""
+        out: set[str] = set()
+        todo = [i for i in iris if i]
+        while todo:
+            t = todo.pop()
+            if t not in out:
+                out.add(t)
+                todo.extend(self.parents.get(t, ()))
+        return frozenset(out)
+
+    def names(self, level: str) -> dict[str, set[str]]:
+        """Return the IRIs of the territories of ``level`` by name and by code (what a filter may give)."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for iri, t in self.nodes.items():
+            if t.level == level:
+                out[t.label].add(iri)
+                if t.code:
+                    out[t.code].add(iri)
+        return out
+
+
+@dataclass(frozen=True)
+class Projection:
+    """What :func:`project` draws from: the nodes by IRI, and who is tied to whom.
+
+    ``members`` maps an organisation to its ``(member, role name)`` pairs, ``schools_of`` a campus to its
+    schools, ``offers`` a school to its trainings and ``leads`` a training to its trades.
+    """
+
+    territories: Territories
+    sectors: dict[str, Node]
+    actors: dict[str, Actor]
+    schools: dict[str, School]
+    trainings: dict[str, Node]
+    trades: dict[str, Node]
+    members: dict[str, frozenset[tuple[str, str]]]
+    schools_of: dict[str, frozenset[str]]
+    offers: dict[str, frozenset[str]]
+    leads: dict[str, frozenset[str]]
+
+
+# --------------------------------------------------------------------------------------------- from rows to nodes
+
+
+def _territories(rows: Iterable[TerritoryRow]) -> Territories:
+    """Return the territories (the first row of each gives its node) and the territories each lies in."""
+    nodes: dict[str, Territory] = {}
+    parents: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        if r.iri not in nodes:
+            level = _LEVEL[r.type]
+            source = "territoires" if level != "commune" else "acce"
+            nodes[r.iri] = Territory("territory", r.label or r.code or r.iri, r.iri, r.code or "", source, level=level)
+        if r.parent:
+            parents[r.iri].add(r.parent)
+    return Territories(nodes, {iri: frozenset(p) for iri, p in parents.items()})
+
+
+def _actors(rows: Rows, territories: Territories) -> dict[str, Actor]:
+    """Return the campuses, pôles and projects: the first row of each gives its attributes, all its rows its sets."""
+    first: dict[str, Actor] = {}
+    tied: dict[str, set[str]] = defaultdict(set)
+    sectors: dict[str, set[str]] = defaultdict(set)
+    for r in rows.campuses:
+        first.setdefault(r.iri, Actor("campus", r.label, r.iri, "", source_name(r.graph), city=r.city or ""))
+        tied[r.iri] |= {t for t in (r.academie, r.region) if t}
+        sectors[r.iri] |= {r.sector} if r.sector else set()
+    for r in rows.clusters:
+        first.setdefault(r.iri, Actor("cluster", r.label, r.iri, "", source_name(r.graph), theme=r.theme or "", city=r.city or ""))
+        tied[r.iri] |= {r.region} if r.region else set()
+        sectors[r.iri] |= {r.sector} if r.sector else set()
+    for r in rows.projects:
+        code = (r.programme or "").rsplit("/", 1)[-1]
+        first.setdefault(r.iri, Actor("project", r.label, r.iri, code, source_name(r.graph), theme=r.theme or ""))
+        tied[r.iri] |= {r.territory} if r.territory else set()
+    return {
+        iri: replace(a, territories=frozenset(tied[iri]), closed=territories.closure(tied[iri]),
+                     sectors=None if a.kind == "project" else frozenset(sectors[iri]))
+        for iri, a in first.items()
     }
-    return {name: select(q, store=store) for name, q in queries.items()}
+
+
+def _schools(rows: Iterable[SchoolRow]) -> dict[str, School]:
+    """Return the campuses' schools (the last row of each gives its node and its département and commune)."""
+    return {
+        r.iri: School("school", r.label, r.iri, r.uai or "", source_name(r.graph), school_kind=r.kind or "",
+                      territories=frozenset(t for t in (r.departement, r.commune) if t))
+        for r in rows
+    }
+
+
+def _memberships(rows: Iterable[MembershipRow], actors: dict[str, Actor], schools: dict[str, School]) -> tuple[dict, dict]:
+    """Return each organisation's ``(member, role name)`` pairs, and each campus's schools."""
+    members: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for r in rows:
+        members[r.organization].add((r.member, r.role.rsplit("/", 1)[-1]))
+    schools_of = {
+        org: frozenset(m for m, _ in ms if m in schools)
+        for org, ms in members.items() if org in actors and actors[org].kind == "campus"
+    }
+    return {org: frozenset(ms) for org, ms in members.items()}, schools_of
+
+
+def _offers(rows: Iterable[OfferRow]) -> tuple[dict, dict, dict[str, Node], dict[str, Node]]:
+    """Return the trainings each school offers, the trades each training leads to, and their nodes (first row of each)."""
+    offers: dict[str, set[str]] = defaultdict(set)
+    leads: dict[str, set[str]] = defaultdict(set)
+    trainings: dict[str, Node] = {}
+    trades: dict[str, Node] = {}
+    for r in rows:
+        offers[r.school].add(r.training)
+        if r.training not in trainings:
+            trainings[r.training] = Node("training", r.training_label or r.cfd or r.training, r.training, r.cfd or "", "bcn-formations")
+        if r.trade:
+            leads[r.training].add(r.trade)
+            if r.trade not in trades:
+                trades[r.trade] = Node("trade", r.trade_label or r.rome or r.trade, r.trade, r.rome or "", "rome")
+    return {k: frozenset(v) for k, v in offers.items()}, {k: frozenset(v) for k, v in leads.items()}, trainings, trades
+
+
+def _with_trades(actors: dict[str, Actor], schools_of: dict, offers: dict, leads: dict) -> dict[str, Actor]:
+    """Give each campus the trades its schools' trainings lead to (unknown, None, when they reach none)."""
+    out = {}
+    for iri, a in actors.items():
+        reached = {t for s in schools_of.get(iri, ()) for f in offers.get(s, ()) for t in leads.get(f, ())} if a.kind == "campus" else set()
+        out[iri] = replace(a, trades=frozenset(reached) if reached else None)
+    return out
+
+
+def _projection(rows: Rows) -> Projection:
+    """Turn the rows read into the nodes and ties of the projection."""
+    territories = _territories(rows.territories)
+    schools = _schools(rows.schools)
+    sectors = {r.iri: Node("sector", r.label, r.iri, r.code or "", "filieres") for r in rows.sectors}  # the last row of each
+    actors = _actors(rows, territories)
+    members, schools_of = _memberships(rows.memberships, actors, schools)
+    offers, leads, trainings, trades = _offers(rows.offers)
+    actors = _with_trades(actors, schools_of, offers, leads)
+    return Projection(territories, sectors, actors, schools, trainings, trades, members, schools_of, offers, leads)
 
 
 # --------------------------------------------------------------------------------------------- filters
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The filters of :func:`project`: a territory (région, académie) and actors by name."""
+
+    region: str | None = None
+    academie: str | None = None
+    campus: str | None = None
+    cluster: str | None = None
+    project: str | None = None
+
+    def given(self) -> dict[str, str]:
+        """Return the filters given (``G.graph["filters"]``)."""
+        return {k: v for k, v in asdict(self).items() if v}
 
 
 def _fold(text: str) -> str:
@@ -217,6 +502,137 @@ def _match(what: str, wanted: str, candidates: dict[str, set[str]]) -> set[str]:
     raise FilterError(f"no {what} named {wanted!r}{hint}")
 
 
+def _in_territories(p: Projection, filters: Filters) -> set[str] | None:
+    """Return the actors whose upward-closed territories contain every territory filter (None without one)."""
+    levels = (("région", "region", filters.region), ("académie", "academie", filters.academie))
+    wanted = [_match(what, value, p.territories.names(level)) for what, level, value in levels if value]
+    if not wanted:
+        return None
+    return {iri for iri, a in p.actors.items() if all(a.closed & w for w in wanted)}
+
+
+def _neighbourhood(p: Projection, campus: str) -> set[str]:
+    """Return what a campus named alone brings: the projects it is a member of, the pôles of its filière in its région."""
+    a = p.actors[campus]
+    regions = {t for t in a.closed if t in p.territories.nodes and p.territories.nodes[t].level == "region"}
+    projects = {org for org, ms in p.members.items() if any(m == campus for m, _ in ms)}
+    clusters = {
+        iri for iri, b in p.actors.items()
+        if b.kind == "cluster" and (b.sectors or frozenset()) & (a.sectors or frozenset()) and b.closed & a.closed & regions
+    }
+    return projects | clusters
+
+
+def _named(p: Projection, filters: Filters) -> set[str]:
+    """Return the actors the filters name (and, for a campus named alone, its neighbourhood)."""
+    named: set[str] = set()
+    for kind, what, value in (("campus", "campus", filters.campus), ("cluster", "pôle", filters.cluster), ("project", "project", filters.project)):
+        if value:
+            names: dict[str, set[str]] = defaultdict(set)
+            for iri, a in p.actors.items():
+                if a.kind == kind:
+                    names[a.label].add(iri)
+            named |= _match(what, value, names)
+    if filters.campus and not filters.cluster and not filters.project:
+        named |= {iri for c in named for iri in _neighbourhood(p, c)}
+    return named
+
+
+def _select(p: Projection, filters: Filters) -> set[str]:
+    """Return the actors to draw: those of the territory filters together with the named ones; all without filters."""
+    keep = _in_territories(p, filters)
+    named = _named(p, filters)
+    if named:
+        keep = named | (keep or set())
+    return set(p.actors) if keep is None else keep
+
+
+# --------------------------------------------------------------------------------------------- drawing
+
+
+def _add_territories(G: nx.Graph, territories: Territories, node: str, iris: Iterable[str]) -> None:
+    """Tie ``node`` to the territories ``iris`` (``in_territory``), drawn with those they lie in (``within``)."""
+    for t in sorted(iris):
+        if t not in territories.nodes:
+            continue
+        G.add_node(t, **territories.nodes[t].attributes())
+        G.add_edge(node, t, relation="in_territory", weight=1)
+        up = territories.closure([t])
+        for u in sorted(up - {t}):
+            if u in territories.nodes:
+                G.add_node(u, **territories.nodes[u].attributes())
+        for child in sorted(up):
+            for parent in sorted(territories.parents.get(child, ())):
+                if parent in territories.nodes:
+                    G.add_edge(child, parent, relation="within", weight=1)
+
+
+def _add_actors(G: nx.Graph, p: Projection, keep: set[str]) -> None:
+    """Draw the kept actors, with their territories and sectors (``in_sector``)."""
+    for iri in sorted(keep):
+        a = p.actors[iri]
+        G.add_node(iri, **a.attributes())
+        _add_territories(G, p.territories, iri, a.territories)
+        for s in sorted(a.sectors or ()):
+            if s in p.sectors:
+                G.add_node(s, **p.sectors[s].attributes())
+                G.add_edge(iri, s, relation="in_sector", weight=1)
+
+
+def _add_schools(G: nx.Graph, p: Projection, campus: str) -> None:
+    """Draw the schools of ``campus`` (``membership``), the trainings they offer (``offers``) and their trades (``leads_to``)."""
+    for s in sorted(p.schools_of.get(campus, ())):
+        school = p.schools[s]
+        G.add_node(s, **school.attributes())
+        G.add_edge(s, campus, relation="membership", role="support", weight=1)
+        _add_territories(G, p.territories, s, school.territories)
+        for f in sorted(p.offers.get(s, ())):
+            G.add_node(f, **p.trainings[f].attributes())
+            G.add_edge(s, f, relation="offers", weight=1)
+            for t in sorted(p.leads.get(f, ())):
+                G.add_node(t, **p.trades[t].attributes())
+                G.add_edge(f, t, relation="leads_to", weight=1)
+
+
+def _add_ties(G: nx.Graph, p: Projection, keep: set[str]) -> None:
+    """Draw what ties the kept actors: each campus's schools, and each project's kept members (``membership``)."""
+    for iri in sorted(keep):
+        kind = p.actors[iri].kind
+        if kind == "campus":
+            _add_schools(G, p, iri)
+        if kind == "project":
+            for m, role_name in sorted(p.members.get(iri, ())):
+                if m in keep:
+                    G.add_edge(m, iri, relation="membership", role=role_name, weight=1)
+
+
+def _shared(p: Projection, x: str, y: str) -> dict[str, int]:
+    """Return what actors ``x`` and ``y`` share: trades, schools, territories (closed upward) and sectors."""
+    a, b = p.actors[x], p.actors[y]
+    return {
+        "shared_trades": len((a.trades or frozenset()) & (b.trades or frozenset())),
+        "shared_schools": len(p.schools_of.get(x, frozenset()) & p.schools_of.get(y, frozenset())),
+        "same_territory": len(a.closed & b.closed),
+        "same_sector": len((a.sectors or frozenset()) & (b.sectors or frozenset())),
+    }
+
+
+def _add_overlaps(G: nx.Graph, p: Projection, keep: set[str]) -> None:
+    """Join each pair of kept actors that share something (``overlap``, weight = the shared count).
+
+    A pair already joined by a membership keeps that edge, which records the overlap (``overlap_weight``).
+    """
+    for x, y in combinations(sorted(keep), 2):
+        shared = _shared(p, x, y)
+        total = sum(shared.values())
+        if not total:
+            continue
+        if G.has_edge(x, y):
+            G.edges[x, y].update(shared, overlap_weight=total)
+            continue
+        G.add_edge(x, y, relation="overlap", kinds="+".join(k for k, v in shared.items() if v), weight=total, **shared)
+
+
 # --------------------------------------------------------------------------------------------- projection
 
 
@@ -230,6 +646,9 @@ def project(
     actor_edges: bool = True,
 ) -> nx.Graph:
     """Project the built graph (or part of it) into a :class:`networkx.Graph`.
+
+    The steps: read the rows (:func:`_read`), turn them into nodes and ties (:func:`_projection`), keep
+    the actors the filters select (:func:`_select`), then draw the actors, what ties them and their overlaps.
 
     Parameters
     ----------
@@ -257,178 +676,14 @@ def project(
     FilterError
         A filter matches nothing (the message suggests close names).
     """
-    data = _load(store)
-    G = nx.Graph(filters={k: v for k, v in dict(region=region, academie=academie, campus=campus, cluster=cluster, project=project).items() if v})
-
-    # territories, with their parents
-    terr: dict[str, dict] = {}
-    parents: dict[str, set[str]] = defaultdict(set)
-    for r in _rows(data["territories"]):
-        level = _LEVEL[r["type"].rsplit("#", 1)[-1]]
-        terr.setdefault(r["x"], dict(kind="territory", level=level, label=r["label"] or r["code"] or r["x"], iri=r["x"], code=r["code"] or "", source="territoires" if level != "commune" else "acce"))
-        if r["parent"]:
-            parents[r["x"]].add(r["parent"])
-
-    def closure(iris: Iterable[str]) -> set[str]:
-        out, todo = set(), [i for i in iris if i]
-        while todo:
-            t = todo.pop()
-            if t not in out:
-                out.add(t)
-                todo.extend(parents.get(t, ()))
-        return out
-
-    sectors = {r["x"]: dict(kind="sector", label=r["label"], iri=r["x"], code=r["code"] or "", source="filieres") for r in _rows(data["sectors"])}
-
-    # actors
-    actors: dict[str, dict] = {}
-    for r in _rows(data["campus"]):
-        a = actors.setdefault(r["x"], dict(kind="campus", label=r["label"], iri=r["x"], code="", source=_source(r["g"]), city=r["city"] or "", _terr=set(), _sect=set()))
-        a["_terr"] |= {t for t in (r["aca"], r["reg"]) if t}
-        if r["sector"]:
-            a["_sect"].add(r["sector"])
-    for r in _rows(data["cluster"]):
-        a = actors.setdefault(r["x"], dict(kind="cluster", label=r["label"], iri=r["x"], code="", source=_source(r["g"]), theme=r["theme"] or "", city=r["city"] or "", _terr=set(), _sect=set()))
-        if r["reg"]:
-            a["_terr"].add(r["reg"])
-        if r["sector"]:
-            a["_sect"].add(r["sector"])
-    for r in _rows(data["project"]):
-        a = actors.setdefault(r["x"], dict(kind="project", label=r["label"], iri=r["x"], code=(r["programme"] or "").rsplit("/", 1)[-1], source=_source(r["g"]), theme=r["theme"] or "", _terr=set(), _sect=None))
-        if r["terr"]:
-            a["_terr"].add(r["terr"])
-    for a in actors.values():
-        a["_closed"] = closure(a["_terr"])
-
-    schools = {r["x"]: dict(kind="school", label=r["label"], iri=r["x"], code=r["uai"] or "", source=_source(r["g"]), school_kind=r["kind"] or "", _terr={t for t in (r["dep"], r["com"]) if t}) for r in _rows(data["schools"])}
-    members: dict[str, set[tuple[str, str]]] = defaultdict(set)  # org -> {(member, role)}
-    for r in _rows(data["members"]):
-        members[r["org"]].add((r["member"], r["role"].rsplit("/", 1)[-1]))
-    school_of: dict[str, set[str]] = defaultdict(set)  # campus -> schools
-    for org, ms in members.items():
-        if org in actors and actors[org]["kind"] == "campus":
-            school_of[org] |= {m for m, _ in ms if m in schools}
-    offers: dict[str, set[str]] = defaultdict(set)
-    leads: dict[str, set[str]] = defaultdict(set)
-    trainings: dict[str, dict] = {}
-    trades: dict[str, dict] = {}
-    for r in _rows(data["offers"]):
-        offers[r["school"]].add(r["training"])
-        trainings.setdefault(r["training"], dict(kind="training", label=r["tlabel"] or r["cfd"] or r["training"], iri=r["training"], code=r["cfd"] or "", source="bcn-formations"))
-        if r["trade"]:
-            leads[r["training"]].add(r["trade"])
-            trades.setdefault(r["trade"], dict(kind="trade", label=r["rlabel"] or r["rome"] or r["trade"], iri=r["trade"], code=r["rome"] or "", source="rome"))
-    for c, a in actors.items():
-        if a["kind"] == "campus":
-            reached = {t for s in school_of.get(c, ()) for f in offers.get(s, ()) for t in leads.get(f, ())}
-            a["_trades"] = reached if reached else None
-        else:
-            a["_trades"] = None
-
-    # filters
-    def names(kind: str) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = defaultdict(set)
-        for iri, a in actors.items():
-            if a["kind"] == kind:
-                out[a["label"]].add(iri)
-        return out
-
-    def territory_names(level: str) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = defaultdict(set)
-        for iri, t in terr.items():
-            if t["level"] == level:
-                out[t["label"]].add(iri)
-                if t["code"]:
-                    out[t["code"]].add(iri)
-        return out
-
-    keep: set[str] | None = None
-    wanted_terr: list[set[str]] = []
-    if region:
-        wanted_terr.append(_match("région", region, territory_names("region")))
-    if academie:
-        wanted_terr.append(_match("académie", academie, territory_names("academie")))
-    if wanted_terr:
-        keep = {iri for iri, a in actors.items() if all(a["_closed"] & w for w in wanted_terr)}
-    named: set[str] = set()
-    for kind, value in (("campus", campus), ("cluster", cluster), ("project", project)):
-        if value:
-            named |= _match({"campus": "campus", "cluster": "pôle", "project": "project"}[kind], value, names(kind))
-    if campus and not cluster and not project:
-        for c in list(named):
-            a = actors[c]
-            named |= {org for org, ms in members.items() if any(m == c for m, _ in ms)}
-            named |= {iri for iri, b in actors.items() if b["kind"] == "cluster" and b["_sect"] & a["_sect"] and b["_closed"] & a["_closed"] & {t for t in a["_closed"] if terr.get(t, {}).get("level") == "region"}}
-    if named:
-        keep = named | (keep or set())
-    if keep is None:
-        keep = set(actors)
-
-    # nodes and edges
-    def public(a: dict) -> dict:
-        return {k: v for k, v in a.items() if not k.startswith("_")}
-
-    def add_territories(node: str, iris: Iterable[str]) -> None:
-        for t in iris:
-            if t not in terr:
-                continue
-            G.add_node(t, **terr[t])
-            G.add_edge(node, t, relation="in_territory", weight=1)
-            for p in closure([t]) - {t}:
-                if p in terr:
-                    G.add_node(p, **terr[p])
-            for child in closure([t]):
-                for p in parents.get(child, ()):
-                    if p in terr:
-                        G.add_edge(child, p, relation="within", weight=1)
-
-    for iri in sorted(keep):
-        a = actors[iri]
-        attrs = public(a)
-        attrs["territories"] = sorted(a["_closed"])
-        attrs["sectors"] = sorted(a["_sect"]) if a["_sect"] is not None else None
-        attrs["trades"] = sorted(a["_trades"]) if a["_trades"] is not None else None
-        G.add_node(iri, **{k: v for k, v in attrs.items() if v is not None})
-        add_territories(iri, a["_terr"])
-        for s in sorted(a["_sect"] or ()):
-            if s in sectors:
-                G.add_node(s, **sectors[s])
-                G.add_edge(iri, s, relation="in_sector", weight=1)
-    for iri in sorted(keep):
-        a = actors[iri]
-        if a["kind"] == "campus":
-            for s in sorted(school_of.get(iri, ())):
-                G.add_node(s, **public(schools[s]))
-                G.add_edge(s, iri, relation="membership", role="support", weight=1)
-                add_territories(s, schools[s]["_terr"])
-                for f in sorted(offers.get(s, ())):
-                    G.add_node(f, **trainings[f])
-                    G.add_edge(s, f, relation="offers", weight=1)
-                    for t in sorted(leads.get(f, ())):
-                        G.add_node(t, **trades[t])
-                        G.add_edge(f, t, relation="leads_to", weight=1)
-        if a["kind"] == "project":
-            for m, role in sorted(members.get(iri, ())):
-                if m in keep:
-                    G.add_edge(m, iri, relation="membership", role=role, weight=1)
-
+    filters = Filters(region, academie, campus, cluster, project)
+    p = _projection(_read(store))
+    keep = _select(p, filters)
+    G = nx.Graph(filters=filters.given())
+    _add_actors(G, p, keep)
+    _add_ties(G, p, keep)
     if actor_edges:
-        kept = sorted(keep)
-        for x, y in combinations(kept, 2):
-            a, b = actors[x], actors[y]
-            shared = {
-                "shared_trades": len((a["_trades"] or set()) & (b["_trades"] or set())),
-                "shared_schools": len(school_of.get(x, set()) & school_of.get(y, set())),
-                "same_territory": len(a["_closed"] & b["_closed"]),
-                "same_sector": len((a["_sect"] or set()) & (b["_sect"] or set())),
-            }
-            total = sum(shared.values())
-            if not total:
-                continue
-            if G.has_edge(x, y):  # a membership already: keep it, record the overlap on it
-                G.edges[x, y].update(shared, overlap_weight=total)
-                continue
-            G.add_edge(x, y, relation="overlap", kinds="+".join(k for k, v in shared.items() if v), weight=total, **shared)
+        _add_overlaps(G, p, keep)
     return G
 
 

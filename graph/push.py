@@ -4,6 +4,7 @@ Each named graph of the local store is sent as N-Triples, in chunks of ``chunk_t
 ``<graph store URL>?graph=<graph IRI>``: the first chunk with ``PUT`` (which replaces the remote graph),
 the next ones with ``POST`` (which append). The remote server is then asked, with one SPARQL query on
 its query endpoint, how many triples each graph holds; any difference with the local count is an error.
+The counting queries are ``queries/internal/push_*.rq``.
 
 With credentials, a small ``HEAD`` request first takes the server's authentication challenge, so that
 no large body is ever sent unauthenticated: with digest authentication, a server answers 401 to such a
@@ -29,6 +30,7 @@ A report keeps, per graph, the local and the remote counts:
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -41,6 +43,7 @@ import requests
 from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
 from .errors import CmqGraphError, PushError
+from .resources import internal_query
 from .store import open_store
 
 __all__ = ["GraphPush", "PushError", "PushProgress", "PushReport", "local_counts", "push", "remote_counts"]
@@ -50,6 +53,8 @@ DEFAULT_GRAPH = "default"
 
 _CONTENT_TYPE = "application/n-triples"
 _BODY_EXCERPT = 300
+#: The line of ``push_remote_counts.rq`` where the pushed graphs are bound (alone on its line, as for saved queries).
+_VALUES_LINE = re.compile(r"^([ \t]*)#[ \t]*@values[ \t]*$", re.MULTILINE)
 
 
 class PushProgress(Protocol):
@@ -108,11 +113,8 @@ def local_counts(store: ox.Store) -> dict[str, int]:
 
     Named graphs are keyed by IRI; the default graph, when it holds triples, by ``"default"``.
     """
-    counts = {
-        row["g"].value: int(row["n"].value)
-        for row in store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-    }
-    default = int(next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value)
+    counts = {row["g"].value: int(row["n"].value) for row in store.query(internal_query("push_graph_counts"))}
+    default = int(next(iter(store.query(internal_query("push_default_count"))))["n"].value)
     if default:
         counts[DEFAULT_GRAPH] = default
     return dict(sorted(counts.items()))
@@ -132,14 +134,25 @@ def remote_counts(endpoint: str, graphs: list[str], timeout: float = 120.0) -> d
 
     if not graphs:
         return {}
-    values = " ".join(f"<{g}>" for g in graphs)
-    sparql = f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g"
     try:
-        frame = select(sparql, endpoint=endpoint, timeout=timeout)
+        frame = select(_remote_count_query(graphs), endpoint=endpoint, timeout=timeout)
     except CmqGraphError as exc:
         raise PushError(f"cannot count the pushed triples on {endpoint}: {exc}", url=endpoint) from exc
     found = {str(g): int(n) for g, n in zip(frame["g"], frame["n"])}
     return {g: found.get(g, 0) for g in graphs}
+
+
+def _remote_count_query(graphs: list[str]) -> str:
+    """Return ``push_remote_counts.rq`` with ``?g`` bound to ``graphs``, one ``VALUES`` row each.
+
+    Each IRI is checked and written by Oxigraph (:class:`pyoxigraph.NamedNode`), as a term, never pasted
+    as text. (:func:`cmqgraph.saved_queries.insert_values` binds one row; this query needs one per graph.)
+
+    >>> print(_remote_count_query(["https://w3id.org/cmqgraph/graph/rome"]).splitlines()[-3])
+      VALUES ?g { <https://w3id.org/cmqgraph/graph/rome> }
+    """
+    rows = " ".join(str(ox.NamedNode(g)) for g in graphs)
+    return _VALUES_LINE.sub(lambda m: f"{m.group(1)}VALUES ?g {{ {rows} }}", internal_query("push_remote_counts"))
 
 
 def _graph_url(graph_store: str, graph: str) -> str:
@@ -210,6 +223,44 @@ def _auth(auth: tuple[str, str] | None, auth_kind: str) -> AuthBase | None:
     raise ValueError(f"auth_kind must be 'basic' or 'digest', not {auth_kind!r}")
 
 
+def _send_graph(
+    session: requests.Session, store: ox.Store, graph: str, count: int, url: str, spool: IO[bytes],
+    chunk_triples: int, replace: bool, timeout: float, progress: PushProgress | None,
+) -> GraphPush:
+    """Send one graph to ``url`` in chunks (the first with ``PUT`` when ``replace``, the others with ``POST``)."""
+    start = time.perf_counter()
+    entry = GraphPush(graph=graph, local=count)
+    for body, n in _chunks(store, graph, chunk_triples, spool):
+        method = "PUT" if replace and entry.requests == 0 else "POST"
+        _send(session, method, url, graph, body, timeout)
+        entry.requests += 1
+        if progress is not None:
+            progress.advanced(n)
+    entry.seconds = time.perf_counter() - start
+    return entry
+
+
+def _check_remote(report: PushReport, timeout: float, start: float) -> None:
+    """Fill in the remote counts of ``report`` and its time since ``start``; raise where a named graph's counts differ.
+
+    Raises
+    ------
+    PushError
+        The endpoint does not hold what was pushed (the error carries the report as ``report``).
+    """
+    named = [g.graph for g in report.graphs if g.graph != DEFAULT_GRAPH]
+    remote = remote_counts(report.endpoint, named, timeout)
+    for entry in report.graphs:
+        entry.remote = remote.get(entry.graph)
+    report.seconds = time.perf_counter() - start
+    wrong = [g for g in report.graphs if g.graph != DEFAULT_GRAPH and not g.ok]
+    if wrong:
+        detail = "; ".join(f"<{g.graph}>: {g.local} local, {g.remote} remote" for g in wrong)
+        error = PushError(f"{report.endpoint} does not hold what was pushed to {report.graph_store}: {detail}", url=report.endpoint)
+        error.report = report
+        raise error
+
+
 def push(
     graph_store: str,
     endpoint: str,
@@ -278,29 +329,10 @@ def push(
             if session.auth is not None:
                 _authenticate(session, graph_store, timeout)
             for graph, count in counts.items():
-                graph_start = time.perf_counter()
-                entry = GraphPush(graph=graph, local=count)
                 url = _graph_url(graph_store, graph)
-                for body, n in _chunks(local, graph, chunk_triples, spool):
-                    method = "PUT" if replace and entry.requests == 0 else "POST"
-                    _send(session, method, url, graph, body, timeout)
-                    entry.requests += 1
-                    if progress is not None:
-                        progress.advanced(n)
-                entry.seconds = time.perf_counter() - graph_start
-                report.graphs.append(entry)
+                report.graphs.append(_send_graph(session, local, graph, count, url, spool, chunk_triples, replace, timeout, progress))
     finally:
         if progress is not None:
             progress.finished()
-    named = [g.graph for g in report.graphs if g.graph != DEFAULT_GRAPH]
-    remote = remote_counts(endpoint, named, timeout)
-    for entry in report.graphs:
-        entry.remote = remote.get(entry.graph)
-    report.seconds = time.perf_counter() - start
-    wrong = [g for g in report.graphs if g.graph != DEFAULT_GRAPH and not g.ok]
-    if wrong:
-        detail = "; ".join(f"<{g.graph}>: {g.local} local, {g.remote} remote" for g in wrong)
-        error = PushError(f"{endpoint} does not hold what was pushed to {graph_store}: {detail}", url=endpoint)
-        error.report = report
-        raise error
+    _check_remote(report, timeout, start)
     return report

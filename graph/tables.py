@@ -3,7 +3,8 @@
 One UTF-8 CSV per entity kind and per relation, English snake_case column names, the entity IRI as the
 key (``iri``) and the official code beside it; rows sorted by the primary key. A property with several
 values for one entity (a school named differently by two sources) gives its smallest value (SPARQL
-``MIN``), so each entity is one row; the RDF dumps keep every value.
+``MIN``), so each entity is one row; the RDF dumps keep every value. The query of table ``X`` is
+``queries/internal/table_X.rq`` (:func:`cmqgraph.resources.internal_query`).
 
 Licences: each source states its own (``dct:license`` in ``graph/meta``). A file that holds data of a
 source under another licence than the Licence Ouverte is offered under that licence (see
@@ -21,17 +22,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import RDF, URIRef, Variable
+from rdflib import ORG, RDF, URIRef, Variable
 from rdflib import Literal as RdfLiteral
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from .errors import ExportError
-from .iris import ID, PREFIXES
+from .iris import CMQ, META_GRAPH, PREFIXES, label_type
+from .resources import internal_query
+from .saved_queries import insert_values
 from .spreadsheet import rows_text
 
 __all__ = [
-    "Table", "TABLES", "entity_query", "table_rows", "write_tables", "datapackage", "source_descriptions",
+    "Table", "TABLES", "table_rows", "write_tables", "datapackage", "source_descriptions",
     "LICENCES", "LICENCE_OUVERTE", "ODBL", "Licensing", "combined_licence", "graph_licensing", "table_licensing",
 ]
 
@@ -40,7 +43,11 @@ _PREFIX_LINES = "\n".join(f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items())
 
 @dataclass(frozen=True)
 class Table:
-    """A CSV table: its name, title, columns ``(name, frictionless type, description)``, key and query."""
+    """A CSV table: its name, title, columns ``(name, frictionless type, description)``, key and queries.
+
+    ``sparql`` gives the rows and ``count_sparql`` counts what they should be (both internal queries,
+    their parameters bound).
+    """
 
     name: str
     title: str
@@ -52,21 +59,14 @@ class Table:
     foreign_keys: tuple[tuple[str, str, str], ...] = field(default=())  # (column, table, column)
 
 
-def entity_query(cls: str, columns: dict[str, str], required: tuple[str, ...] = ()) -> tuple[str, str]:
-    """Return the SPARQL of an entity table and of its count: one row per instance of ``cls``.
+def _query(name: str, **bindings: URIRef) -> str:
+    """Return the internal query ``name`` with ``bindings`` bound at its ``# @values`` lines."""
+    return insert_values(internal_query(name), bindings)
 
-    ``columns`` maps each column to the predicate (or path) that gives it from ``?iri``, or to a pattern
-    binding ``?v`` when it needs more than one step; a property with several values gives the smallest
-    (``MIN``). The ``required`` columns must have a value (a school without UAI is not a row).
-    """
-    selected, patterns = [], []
-    for n, (column, pattern) in enumerate(columns.items()):
-        triple = pattern if "?v" in pattern else f"?iri {pattern} ?v"
-        triple = triple.replace("?v", f"?v{n}").replace("?x", f"?x{n}")
-        selected.append(f"(MIN(?v{n}) AS ?{column})")
-        patterns.append(f"{triple} ." if column in required else f"OPTIONAL {{ {triple} }}")
-    query = f"SELECT ?iri {' '.join(selected)} WHERE {{ ?iri a {cls} . {' '.join(patterns)} }} GROUP BY ?iri"
-    return query, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a {cls} }}"
+
+def _entity_queries(name: str, cls: URIRef, **bindings: URIRef) -> tuple[str, str]:
+    """Return the query of the entity table ``name`` (``table_{name}.rq``) and the count of its class ``cls``."""
+    return _query(f"table_{name}", **bindings), insert_values(internal_query("table_instances_count"), {"class": cls})
 
 
 TABLES: tuple[Table, ...] = (
@@ -84,14 +84,8 @@ TABLES: tuple[Table, ...] = (
             ("departement", "string", "IRI of the département it lies in"),
         ),
         ("iri",),
-        """SELECT ?iri ?kind (MIN(?c) AS ?code) (MIN(?n) AS ?name) (MIN(?r) AS ?region) (MIN(?a) AS ?academie)
-                  (MIN(?d) AS ?departement) WHERE {
-             VALUES (?class ?kind) { (cmq:Region "region") (cmq:Academie "academie") (cmq:Departement "departement") (cmq:Commune "commune") }
-             ?iri a ?class .
-             OPTIONAL { ?iri skos:notation ?c } OPTIONAL { ?iri rdfs:label ?n } OPTIONAL { ?iri cmq:inRegion ?r }
-             OPTIONAL { ?iri cmq:inAcademie ?a } OPTIONAL { ?iri cmq:inDepartement ?d }
-           } GROUP BY ?iri ?kind""",
-        """SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { VALUES ?c { cmq:Region cmq:Academie cmq:Departement cmq:Commune } ?s a ?c }""",
+        _query("table_territories"),
+        _query("table_territories_count"),
         (("region", "territories", "iri"), ("academie", "territories", "iri"), ("departement", "territories", "iri")),
     ),
     Table(
@@ -112,21 +106,7 @@ TABLES: tuple[Table, ...] = (
             ("certainty", "string", "IRI of the certainty of the curated row"),
         ),
         ("iri",),
-        *entity_query(
-            "cmq:Campus",
-            {
-                "name": "rdfs:label",
-                "sector": "cmq:sector",
-                "academie": "cmq:inAcademie",
-                "region": "cmq:inRegion",
-                "city": "cmq:city",
-                "homepage": "foaf:homepage",
-                "support_establishment": "cmq:supportEstablishment",
-                "excellence_status": "cmq:excellenceStatus",
-                "excellence_year": f"?iri cmq:labelling ?x . ?x cmq:labelType <{ID['label/excellence']}> ; cmq:labelYear ?v",
-                "certainty": "cmq:certainty",
-            },
-        ),
+        *_entity_queries("campuses", CMQ.Campus, excellence=label_type("excellence")),
         (("academie", "territories", "iri"), ("region", "territories", "iri")),
     ),
     Table(
@@ -146,21 +126,7 @@ TABLES: tuple[Table, ...] = (
             ("postal_code", "string", "postal code, when known"),
         ),
         ("iri",),
-        *entity_query(
-            "cmq:School",
-            {
-                "uai": "cmq:uai",
-                "name": "rdfs:label",
-                "kind": "cmq:schoolKind",
-                "departement": "cmq:inDepartement",
-                "academie": "cmq:inAcademie",
-                "region": "cmq:inRegion",
-                "commune": "cmq:inCommune",
-                "siret": "cmq:siret",
-                "postal_code": "schema:postalCode",
-            },
-            required=("uai",),
-        ),
+        *_entity_queries("schools", CMQ.School),
         (
             ("departement", "territories", "iri"),
             ("academie", "territories", "iri"),
@@ -185,21 +151,7 @@ TABLES: tuple[Table, ...] = (
             ("trade_family", "string", "IRI of its famille de métiers, if any"),
         ),
         ("iri",),
-        *entity_query(
-            "cmq:Training",
-            {
-                "cfd": "cmq:cfd",
-                "name": "rdfs:label",
-                "level": "cmq:level",
-                "rncp_level": "cmq:rncpLevel",
-                "nsf_group": "cmq:nsfGroup",
-                "diploma_type": "cmq:diplomaType",
-                "opening_date": "cmq:openingDate",
-                "closing_date": "cmq:closingDate",
-                "trade_family": "cmq:inTradeFamily",
-            },
-            required=("cfd",),
-        ),
+        *_entity_queries("trainings", CMQ.Training),
     ),
     Table(
         "trades",
@@ -214,17 +166,7 @@ TABLES: tuple[Table, ...] = (
             ("digital_job", "string", "France Travail digital-transition flag"),
         ),
         ("iri",),
-        *entity_query(
-            "cmq:Trade",
-            {
-                "rome_code": "skos:notation",
-                "name": "skos:prefLabel",
-                "domain": "?iri skos:broader ?v . ?v a cmq:ProfessionalDomain",
-                "green_job": "cmq:greenJob",
-                "digital_job": "cmq:digitalJob",
-            },
-            required=("rome_code",),
-        ),
+        *_entity_queries("trades", CMQ.Trade),
     ),
     Table(
         "clusters",
@@ -240,17 +182,7 @@ TABLES: tuple[Table, ...] = (
             ("certainty", "string", "IRI of the certainty of the curated row"),
         ),
         ("iri",),
-        *entity_query(
-            "cmq:Cluster",
-            {
-                "name": "rdfs:label",
-                "theme": "cmq:theme",
-                "main_region": "cmq:mainRegion",
-                "city": "cmq:city",
-                "homepage": "foaf:homepage",
-                "certainty": "cmq:certainty",
-            },
-        ),
+        *_entity_queries("clusters", CMQ.Cluster),
         (("main_region", "territories", "iri"),),
     ),
     Table(
@@ -269,19 +201,7 @@ TABLES: tuple[Table, ...] = (
             ("certainty", "string", "IRI of the certainty of the curated row"),
         ),
         ("iri",),
-        *entity_query(
-            "cmq:RegionalProject",
-            {
-                "name": "rdfs:label",
-                "programme": "cmq:programme",
-                "laureate_date": "cmq:laureateDate",
-                "laureate_year": "cmq:laureateYear",
-                "state_funding_meur": "cmq:stateFundingMEUR",
-                "total_budget_meur": "cmq:totalBudgetMEUR",
-                "lead": "cmq:lead",
-                "certainty": "cmq:certainty",
-            },
-        ),
+        *_entity_queries("projects", CMQ.RegionalProject),
     ),
     Table(
         "memberships",
@@ -296,16 +216,7 @@ TABLES: tuple[Table, ...] = (
             ("match_score", "number", "score of the name match"),
         ),
         ("iri",),
-        *entity_query(
-            "org:Membership",
-            {
-                "member": "org:member",
-                "organization": "org:organization",
-                "role": "org:role",
-                "match_method": "cmq:matchMethod",
-                "match_score": "cmq:matchScore",
-            },
-        ),
+        *_entity_queries("memberships", ORG.Membership),
     ),
     Table(
         "training_offers",
@@ -321,17 +232,7 @@ TABLES: tuple[Table, ...] = (
             ("offer_year", "year", "year"),
         ),
         ("iri",),
-        *entity_query(
-            "cmq:TrainingOffer",
-            {
-                "school": "cmq:offeredBy",
-                "training": "cmq:offeredTraining",
-                "mef_stat11": "cmq:viaMef",
-                "capacity": "cmq:capacity",
-                "first_choice_demand": "cmq:firstChoiceDemand",
-                "offer_year": "cmq:offerYear",
-            },
-        ),
+        *_entity_queries("training_offers", CMQ.TrainingOffer),
         (("school", "schools", "iri"),),
     ),
     Table(
@@ -343,8 +244,8 @@ TABLES: tuple[Table, ...] = (
             ("trade", "string", "IRI of the ROME trade"),
         ),
         ("training", "trade"),
-        "SELECT DISTINCT ?training ?trade WHERE { ?training a cmq:Training ; cmq:leadsToTrade ?trade }",
-        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?t ?r WHERE { ?t a cmq:Training ; cmq:leadsToTrade ?r } }",
+        _query("table_training_trades"),
+        _query("table_training_trades_count"),
         (("training", "trainings", "iri"),),
     ),
     Table(
@@ -358,14 +259,8 @@ TABLES: tuple[Table, ...] = (
             ("same_sector", "boolean", "the pôle has the campus's filière"),
         ),
         ("campus", "cluster"),
-        """SELECT ?campus ?cluster (MAX(?r) AS ?same_region) (MAX(?s) AS ?same_sector) WHERE {
-             ?campus a cmq:Campus . ?cluster a cmq:Cluster .
-             { ?campus cmq:inRegion ?x . ?cluster cmq:inRegion ?x BIND(true AS ?r) BIND(false AS ?s) }
-             UNION
-             { ?campus cmq:sector ?y . ?cluster cmq:sector ?y BIND(false AS ?r) BIND(true AS ?s) }
-           } GROUP BY ?campus ?cluster""",
-        """SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?c ?p WHERE { ?c a cmq:Campus . ?p a cmq:Cluster .
-             { ?c cmq:inRegion ?x . ?p cmq:inRegion ?x } UNION { ?c cmq:sector ?y . ?p cmq:sector ?y } } }""",
+        _query("table_overlaps"),
+        _query("table_overlaps_count"),
         (("campus", "campuses", "iri"), ("cluster", "clusters", "iri")),
     ),
 )
@@ -414,11 +309,7 @@ def source_descriptions(store: ox.Store) -> list[dict]:
 
     ``graph`` is the IRI of the source's named graph (empty when ``graph/meta`` does not state it).
     """
-    query = f"""{_PREFIX_LINES}
-    SELECT ?s ?title ?licence ?upstream ?temporal ?graph WHERE {{ GRAPH <{PREFIXES["cmq"].rsplit("ontology#", 1)[0]}graph/meta> {{
-        ?s a cmq:SourceDataset ; dct:title ?title ; dct:license ?licence .
-        OPTIONAL {{ ?s cmq:upstreamRepository ?upstream }} OPTIONAL {{ ?s dct:temporal ?temporal }}
-        OPTIONAL {{ ?s cmq:namedGraph ?graph }} }} }}"""
+    query = f"{_PREFIX_LINES}\n{_query('tables_sources', meta=META_GRAPH)}"
     out = []
     for row in store.query(query):
         out.append(
