@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from ..engine import endpoint_of
 from ..errors import NotAcceptable, ProtocolError, QueryError, ServerLimit
 from .pool import sparql_job
 from .protocol import DESCRIPTION_FORMATS, FORMAT_NAMES, GRAPH_FORMATS, RESULT_FORMATS, answer_types, negotiate, parse_request, service_description
@@ -114,8 +115,10 @@ async def sparql(request: Request, state: State) -> Response:
 
 
 def _endpoint_url(state: ServerState, request: Request) -> str:
-    """The endpoint's IRI (absolute, as RDF needs): under the public URL, else at the address the request arrived at."""
-    return state.href(request, "sparql") if state.settings.public_url else _arrival(request) + state.href(request, "sparql")
+    """The endpoint's IRI (absolute, as RDF needs): the public URL's (the rule ``cmqgraph export`` uses too), else at the address the request arrived at."""
+    if state.settings.public_url:
+        return endpoint_of(state.settings.public_url)
+    return _arrival(request) + state.href(request, "sparql")
 
 
 def _describe_service(state: ServerState, request: Request, accept: str | None) -> Response:
