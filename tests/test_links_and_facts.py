@@ -61,7 +61,7 @@ def test_support_without_uai_becomes_an_organisation(tmp_path):
 
 def test_curated_facts_become_statements(tmp_path):
     ctx, triples, _ = build_all(tmp_path)
-    figures = {p: o for s, p, o in triples if s == MOBICAMPUS and str(p).startswith(str(CMQ.declared))}
+    figures = {p: o for s, p, o in triples if s == MOBICAMPUS and str(p).startswith(f"{CMQ}declared")}
     assert figures == {
         CMQ.declaredStudentCount: Literal(3000),
         CMQ.declaredTrainingCount: Literal(60),
