@@ -8,11 +8,10 @@ Open the built graph in one line::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from .builder import BuildReport, build  # noqa: E402
-from .errors import CmqGraphError, RowIssue, ShrinkError, SourceFileError, StoreError  # noqa: E402
-from .store import open_graph, open_store  # noqa: E402
+from .builder import BuildReport, build
+from .errors import CmqGraphError, RowIssue, ShrinkError, SourceFileError, StoreError
+from .store import open_graph, open_store
+from .version import __version__
 
 __all__ = [
     "__version__",

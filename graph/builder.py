@@ -31,7 +31,8 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS, XSD
 
-from . import __version__, iris
+from . import iris
+from .version import __version__
 from .census import Census, census, shrinkage
 from .errors import RowIssue, ShrinkError, SourceFileError, StoreError
 from .iris import CMQ, SPDX

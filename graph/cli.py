@@ -26,7 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.syntax import Syntax
 from rich.table import Table
 
-from . import __version__
+from .version import __version__
 from .builder import SourceReport
 from .builder import build as build_graph
 from .engine import GRAPH_FORMS, TABLE_FORMATS, TableAnswer, answer, check_endpoint, endpoint_of, format_frame, query_form, run_query

@@ -23,7 +23,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, XSD
 
-from . import __version__
+from .version import __version__
 from .export import DUMP_NAME, RDF_FORMATS
 from .iris import BASE, SPDX
 from .tables import LICENCE_OUVERTE, LICENCES, TABLES, Licensing, graph_licensing, source_descriptions, table_licensing

@@ -36,7 +36,7 @@ from rdflib.term import Identifier
 from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from . import __version__
+from .version import __version__
 from .errors import TIMEOUT_ENV, EndpointError, QueryError, QueryTimeoutError
 from .iris import is_web_url
 from .local import DEFAULT, Timeout, graph_job, local_query, prefixed, resolve_timeout, table_job, to_python

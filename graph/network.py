@@ -63,7 +63,7 @@ import pandas as pd
 from networkx.algorithms import bipartite
 from rdflib import URIRef
 
-from . import __version__
+from .version import __version__
 from .engine import select
 from .errors import FilterError
 from .iris import CMQ, role, source_name

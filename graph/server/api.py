@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathField
 from fastapi.responses import JSONResponse, Response
 
-from .. import __version__
+from ..version import __version__
 from ..engine import TABLE_FORMATS, format_frame
 from ..errors import ParameterError, ServerLimit
 from ..saved_queries import CHOICE_LISTS, Parameter, SavedQuery

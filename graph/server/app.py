@@ -47,7 +47,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.routing import Match
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from .. import __version__
+from ..version import __version__
 from . import api, pages, sparql, views
 from .state import ROWS_HEADER, TRUNCATED_HEADER, ServerState, Settings
 
