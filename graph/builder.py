@@ -32,12 +32,12 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS, XSD
 
 from . import iris
-from .version import __version__
 from .census import Census, census, shrinkage
 from .errors import RowIssue, ShrinkError, SourceFileError, StoreError
 from .iris import CMQ, SPDX
 from .sources import BuildContext, Source, all_sources, check_order
 from .store import STORE_MARKER, check_replaceable, open_store, resolve_store_path, store_kind
+from .version import __version__
 
 __all__ = [
     "BuildProgress",
@@ -52,9 +52,6 @@ __all__ = [
     "run_sources",
     "build",
 ]
-
-META_GRAPH = iris.GRAPH["meta"]
-
 
 class BuildProgress(Protocol):
     """What a build reports as it goes (the CLI draws progress bars from it)."""
@@ -336,11 +333,11 @@ def _describe(report: SourceReport, source: type[Source]) -> Iterator[tuple]:
         yield checksum, RDF.type, SPDX.Checksum
         yield checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256
         yield checksum, SPDX.checksumValue, Literal(_sha256(path), datatype=XSD.hexBinary)
-    yield node, PROV.wasGeneratedBy, iris.ID["build"]
+    yield node, PROV.wasGeneratedBy, iris.BUILD
 
 
 def _build_activity() -> Iterator[tuple]:
-    activity = iris.ID["build"]
+    activity = iris.BUILD
     yield activity, RDF.type, PROV.Activity
     yield activity, RDFS.label, Literal(f"cmqgraph {__version__} build", lang="en")
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -458,7 +455,7 @@ def _write(staging: Path, ctx: BuildContext, report: BuildReport, shipped: froze
         meta.extend(_describe(source_report, source_cls))
         if progress is not None:
             progress.source_finished(source_report)
-    ox_store.bulk_load(_nquads(meta, META_GRAPH), ox.RdfFormat.N_QUADS)
+    ox_store.bulk_load(_nquads(meta, iris.META_GRAPH), ox.RdfFormat.N_QUADS)
     ox_store.optimize()
     ox_store.flush()
     current = census(ox_store)

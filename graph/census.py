@@ -4,7 +4,8 @@ A broken input file often does not fail: it gives a smaller graph (a truncated c
 of 105 campuses). Before a build swaps its new store in, :func:`shrinkage` compares the
 :func:`census` of both: the instances of each class in each source's named graph, and the rows each
 source read (from ``graph/meta``). A loss larger than the allowed share stops the build
-(:class:`~cmqgraph.errors.ShrinkError`) unless the user says it is intended.
+(:class:`~cmqgraph.errors.ShrinkError`) unless the user says it is intended. The queries are
+``queries/internal/census_instances.rq`` and ``census_rows.rq``.
 
 Examples
 --------
@@ -20,7 +21,9 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from .iris import GRAPH, PREFIXES
+from .iris import META_GRAPH, PREFIXES, source_name
+from .resources import internal_query
+from .saved_queries import insert_values
 
 __all__ = ["MAX_LOSS", "MIN_LOST", "Census", "Shrink", "census", "shrinkage"]
 
@@ -29,20 +32,12 @@ MAX_LOSS = 0.2
 #: Losses of fewer instances than this never stop a build (a curated list may drop a row or two).
 MIN_LOST = 3
 
-_INSTANCES = "SELECT ?g ?class (COUNT(?s) AS ?n) WHERE { GRAPH ?g { ?s a ?class } } GROUP BY ?g ?class"
-_ROWS = f"""SELECT ?g ?rows WHERE {{ GRAPH <{GRAPH["meta"]}> {{
-  ?d <{PREFIXES["cmq"]}namedGraph> ?g ; <{PREFIXES["cmq"]}rowCount> ?rows }} }}"""
-
 
 def _curie(iri: str) -> str:
     for prefix, namespace in PREFIXES.items():
         if iri.startswith(namespace):
             return f"{prefix}:{iri[len(namespace):]}"
     return f"<{iri}>"
-
-
-def _source(graph: str) -> str:
-    return graph[len(str(GRAPH)) :] if graph.startswith(str(GRAPH)) else graph
 
 
 @dataclass(frozen=True)
@@ -71,11 +66,12 @@ class Shrink:
 def census(store: ox.Store) -> Census:
     """Return the census of ``store`` (two aggregate queries: about 0.1 s on the default graph)."""
     instances = {
-        (_source(s["g"].value), _curie(s["class"].value)): int(s["n"].value)
-        for s in store.query(_INSTANCES)
-        if s["g"].value != str(GRAPH["meta"])
+        (source_name(s["g"].value), _curie(s["class"].value)): int(s["n"].value)
+        for s in store.query(internal_query("census_instances"), prefixes=PREFIXES)
+        if s["g"].value != str(META_GRAPH)
     }
-    rows = {_source(s["g"].value): int(s["rows"].value) for s in store.query(_ROWS)}
+    rows_query = insert_values(internal_query("census_rows"), {"meta": META_GRAPH})
+    rows = {source_name(s["g"].value): int(s["rows"].value) for s in store.query(rows_query, prefixes=PREFIXES)}
     return Census(instances, rows)
 
 

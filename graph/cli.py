@@ -26,16 +26,23 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.syntax import Syntax
 from rich.table import Table
 
-from .version import __version__
 from .builder import SourceReport
 from .builder import build as build_graph
 from .engine import GRAPH_FORMS, TABLE_FORMATS, TableAnswer, answer, check_endpoint, endpoint_of, format_frame, query_form, run_query
 from .errors import (
-    CmqGraphError, EndpointError, ExportWarning, NotConforming, OutputError, QueryError, ShrinkError, SourceFileError, SourceOrderError,
+    CmqGraphError,
+    EndpointError,
+    ExportWarning,
+    NotConforming,
+    OutputError,
+    QueryError,
+    ShrinkError,
+    SourceFileError,
+    SourceOrderError,
     StoreError,
 )
-from .export import ALL_FORMATS
 from .export import export as export_files
+from .formats import export_formats
 from .issues import write_issues
 from .local import DEFAULT_TIMEOUT, TIMEOUT_ENV
 from .network import metrics as overlap_metrics
@@ -43,11 +50,12 @@ from .network import project as project_graph
 from .network import write_csv, write_gexf, write_graphml
 from .output import atomic_file
 from .push import push as push_graph
-from .saved_queries import decode_query, get_query, load_queries
+from .saved_queries import VIEW_FILTERS, decode_query, get_query, load_queries
 from .stats import class_counts, source_table
 from .store import STORE_ENV, open_store, resolve_store_path
 from .validate import validate as validate_graph
 from .validate import violations
+from .version import __version__
 from .view import DEFAULT_MAX_NODES, screenshot
 from .view import view as write_view
 
@@ -499,14 +507,8 @@ def push(
 
 def _filters(command):
     """Add the filters shared by ``view`` and ``network`` (names are matched ignoring accents and case)."""
-    for option in (
-        click.option("--project", "project_", help="A regional project by name (part of it is enough)."),
-        click.option("--cluster", help="A pôle de compétitivité by name."),
-        click.option("--campus", help="A campus by name (part of it is enough)."),
-        click.option("--academie", help="An académie by name or code."),
-        click.option("--region", help="A région by name or INSEE code."),
-    ):
-        command = option(command)
+    for name, view_filter in reversed(VIEW_FILTERS.items()):
+        command = click.option(f"--{name}", help=view_filter.help)(command)
     return command
 
 
@@ -517,13 +519,13 @@ def _filters(command):
 @click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Also write a screenshot (headless Chromium).")
 @click.pass_obj
 @_fail_cleanly
-def view_command(store, region, academie, campus, cluster, project_, out, max_nodes, png) -> None:
+def view_command(store, out, max_nodes, png, **filters) -> None:
     """Write an interactive HTML view (it opens offline) of where campuses, pôles and projects overlap.
 
     Without filters the national view is aggregated and says so; --region, --academie or --campus drill
     down. An unknown name gets close suggestions.
     """
-    path = write_view(store, region=region, academie=academie, campus=campus, cluster=cluster, project=project_, out=out, max_nodes=max_nodes)
+    path = write_view(store, out=out, max_nodes=max_nodes, **filters)
     console.print(f"wrote {path}")
     if png:
         screenshot(path, png)
@@ -538,9 +540,9 @@ def view_command(store, region, academie, campus, cluster, project_, out, max_no
 @click.option("--seed", type=int, default=42, show_default=True, help="Seed of the Louvain communities.")
 @click.pass_obj
 @_fail_cleanly
-def network_command(store, region, academie, campus, cluster, project_, csv_dir, gexf, graphml, seed) -> None:
+def network_command(store, csv_dir, gexf, graphml, seed, **filters) -> None:
     """Overlap metrics (Jaccard of trades, territories and filières; centrality; Louvain communities) and exports."""
-    graph = project_graph(store, region=region, academie=academie, campus=campus, cluster=cluster, project=project_)
+    graph = project_graph(store, **filters)
     tables = overlap_metrics(graph, seed=seed)
     if csv_dir:
         for path in write_csv(tables, csv_dir):
@@ -563,8 +565,8 @@ _PUBLIC_URL = click.option(
 
 @main.command()
 @click.option(
-    "--format", "formats", type=click.Choice([*ALL_FORMATS, "all"]), multiple=True, default=("all",), show_default=True,
-    help="What to write: ttl, nt, nq, jsonld, csv, dcat, docs or all (repeat the option).",
+    "--format", "formats", type=click.Choice([*(f.name for f in export_formats()), "all"]), multiple=True, default=("all",), show_default=True,
+    help="What to write (repeat the option): " + "; ".join(f"{f.name}: {f.label}" for f in export_formats()) + "; all: every one.",
 )
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"), show_default=True, help="Folder of the files.")
 @click.option("--gzip", "gzip_", is_flag=True, help="Gzip the RDF dumps (deterministic .gz).")

@@ -18,17 +18,18 @@ import datetime as dt
 import hashlib
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, XSD
 
-from .version import __version__
-from .export import DUMP_NAME, RDF_FORMATS
+from .formats import DUMP_NAME, export_formats, for_suffix
 from .iris import BASE, SPDX
 from .tables import LICENCE_OUVERTE, LICENCES, TABLES, Licensing, graph_licensing, source_descriptions, table_licensing
+from .version import __version__
 
-__all__ = ["catalogue", "MEDIA_TYPES", "FORMATS", "DATASET", "NO_BASE_URL_NOTE"]
+__all__ = ["catalogue", "DATASET", "NO_BASE_URL_NOTE"]
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 EU_FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
@@ -52,24 +53,25 @@ NO_BASE_URL_NOTE = {
     "'cmqgraph export --base-url URL' again with the address the files will be online at.",
 }
 
-#: File suffix → IANA media type.
-MEDIA_TYPES = {
-    "ttl": "text/turtle",
-    "nt": "application/n-triples",
-    "nq": "application/n-quads",
-    "jsonld": "application/ld+json",
-    "csv": "text/csv",
-    "json": "application/json",
-    "html": "text/html",
-}
-#: File suffix → EU file-type authority code.
-FORMATS = {"ttl": "RDF_TURTLE", "nt": "RDF_N_TRIPLES", "nq": "RDF_N_QUADS", "jsonld": "JSON_LD", "csv": "CSV", "json": "JSON", "html": "HTML"}
 
-_RDF_SUFFIXES = {suffix for suffix, _ in RDF_FORMATS.values()}
+_CATALOGUE = URIRef(BASE + "catalogue")
+_SERIES = URIRef(BASE + "dataset-series")
+_PUBLISHER = URIRef(BASE + "publisher")
+_CONTACT = URIRef(BASE + "contact")
+_GZIP = URIRef(IANA + "application/gzip")
+_SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
+#: The dataset's keywords, with their language.
+_KEYWORDS = (
+    ("campus des métiers et des qualifications", "fr"), ("formation professionnelle", "fr"), ("établissements", "fr"),
+    ("métiers", "fr"), ("pôles de compétitivité", "fr"), ("vocational training", "en"), ("occupations", "en"),
+    ("competitiveness clusters", "en"), ("knowledge graph", "en"), ("graphe de connaissances", "fr"),
+)
+_RDF_SUFFIXES = {f.suffix for f in export_formats() if f.family == "rdf"}
 _TABLES = {table.name: table for table in TABLES}
 
 
 def _sha256(path: Path) -> str:
+    """Return the SHA-256 of the file ``path``, in hexadecimal."""
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
@@ -78,6 +80,11 @@ def _sha256(path: Path) -> str:
 
 
 def _suffix(path: Path) -> tuple[str, bool]:
+    """Return the suffix of ``path`` under any ``.gz``, and whether it is gzipped.
+
+    >>> _suffix(Path("cmqgraph.nq.gz")), _suffix(Path("ontology.fr.html"))
+    (('nq', True), ('html', False))
+    """
     parts = path.name.split(".")
     gz = parts[-1] == "gz"
     return (parts[-2] if gz else parts[-1]), gz
@@ -142,8 +149,274 @@ class _Licences:
 
 
 def _bind(g: Graph) -> None:
+    """Bind the prefixes the catalogue is written with."""
     for prefix, ns in (("dcat", DCAT), ("dct", DCTERMS), ("foaf", FOAF), ("prov", PROV), ("spdx", SPDX), ("vcard", VCARD), ("xsd", XSD)):
         g.bind(prefix, ns)
+
+
+def _publisher(g: Graph) -> None:
+    """Describe the publisher of the catalogue, its series and dataset: the cmqgraph developers."""
+    g.add((_PUBLISHER, RDF.type, FOAF.Agent))
+    g.add((_PUBLISHER, FOAF.name, Literal("cmqgraph developers", lang="en")))
+    g.add((_PUBLISHER, FOAF.homepage, URIRef(BASE)))
+    g.add((URIRef(BASE), RDF.type, FOAF.Document))
+
+
+def _contact_point(g: Graph) -> None:
+    """Describe the contact point, a ``vcard:Kind`` reached at ``CMQGRAPH_CONTACT_URL`` (else :data:`PROJECT_CONTACT`)."""
+    g.add((_CONTACT, RDF.type, VCARD.Kind))
+    g.add((_CONTACT, VCARD.fn, Literal("cmqgraph", lang="en")))
+    g.add((_CONTACT, VCARD.hasURL, URIRef(os.environ.get("CMQGRAPH_CONTACT_URL") or PROJECT_CONTACT)))
+
+
+def _catalogue_node(g: Graph, base_url: str | None, licences: _Licences, day: Literal) -> None:
+    """Describe the ``dcat:Catalog`` holding the dataset; without ``base_url`` its description says the URLs are local."""
+    g.add((_CATALOGUE, RDF.type, DCAT.Catalog))
+    g.add((_CATALOGUE, DCTERMS.title, Literal("Catalogue cmqgraph", lang="fr")))
+    g.add((_CATALOGUE, DCTERMS.title, Literal("cmqgraph catalogue", lang="en")))
+    descriptions = {"fr": "Les exports du graphe de connaissances cmqgraph.", "en": "The exports of the cmqgraph knowledge graph."}
+    for lang, text in descriptions.items():
+        g.add((_CATALOGUE, DCTERMS.description, Literal(text if base_url else f"{text} {NO_BASE_URL_NOTE[lang]}", lang=lang)))
+    g.add((_CATALOGUE, DCTERMS.publisher, _PUBLISHER))
+    g.add((_CATALOGUE, FOAF.homepage, URIRef(BASE)))
+    g.add((_CATALOGUE, DCTERMS.license, licences.document(LICENCE_OUVERTE)))
+    g.add((_CATALOGUE, DCTERMS.issued, day))
+    g.add((_CATALOGUE, DCTERMS.modified, day))
+    g.add((_CATALOGUE, DCTERMS.language, EU_LANGUAGE.FRA))
+    g.add((_CATALOGUE, DCAT.dataset, DATASET))
+
+
+def _series(g: Graph) -> None:
+    """Describe the series of releases, a dataset of the catalogue typed ``dcat:DatasetSeries`` only.
+
+    udata would harvest a node typed ``dcat:Dataset`` as one more, empty, dataset; DCAT 3's axiom, stated
+    here, makes the series a dataset of the catalogue for the DCAT-AP shapes.
+    """
+    g.add((DCAT3.DatasetSeries, RDFS.subClassOf, DCAT.Dataset))
+    g.add((_SERIES, RDF.type, DCAT3.DatasetSeries))
+    g.add((_SERIES, DCTERMS.title, Literal("cmqgraph, versions successives", lang="fr")))
+    g.add((_SERIES, DCTERMS.title, Literal("cmqgraph, successive releases", lang="en")))
+    g.add((_SERIES, DCTERMS.description, Literal("Toutes les versions publiées du graphe cmqgraph.", lang="fr")))
+    g.add((_SERIES, DCTERMS.description, Literal("Every published release of the cmqgraph graph.", lang="en")))
+    g.add((_SERIES, DCTERMS.publisher, _PUBLISHER))
+    g.add((_SERIES, DCAT.contactPoint, _CONTACT))
+    g.add((_CATALOGUE, DCAT.dataset, _SERIES))
+
+
+def _dataset(g: Graph, day: Literal) -> None:
+    """Describe the one harvested ``dcat:Dataset``: identifier, series, titles, descriptions, publisher, dates, version."""
+    g.add((DATASET, RDF.type, DCAT.Dataset))
+    g.add((DATASET, DCTERMS.identifier, Literal(str(DATASET))))
+    g.add((DATASET, DCAT3.inSeries, _SERIES))
+    g.add((DATASET, DCTERMS.title, Literal("cmqgraph : campus des métiers et des qualifications, établissements, formations, métiers, pôles et projets", lang="fr")))
+    g.add((DATASET, DCTERMS.title, Literal("cmqgraph: campuses of trades and qualifications, schools, trainings, trades, clusters and projects", lang="en")))
+    g.add((DATASET, DCTERMS.description, Literal(
+        "Graphe de connaissances des campus des métiers et des qualifications (CMQ), de leurs établissements (UAI), "
+        "formations (CFD, RNCP), métiers (ROME), pôles de compétitivité et projets PIA3, construit à partir de données publiques.",
+        lang="fr")))
+    g.add((DATASET, DCTERMS.description, Literal(
+        "A knowledge graph of France's Campus des métiers et des qualifications, their schools, trainings, ROME trades, "
+        "pôles de compétitivité and PIA3 projects, built from public data.", lang="en")))
+    g.add((DATASET, DCTERMS.publisher, _PUBLISHER))
+    g.add((DATASET, DCAT.contactPoint, _CONTACT))
+    g.add((DATASET, DCTERMS.issued, day))
+    g.add((DATASET, DCTERMS.modified, day))
+    g.add((DATASET, DCAT3.version, Literal(__version__)))
+
+
+def _dataset_context(g: Graph) -> None:
+    """State the dataset's frequency, standard, place, language and landing page, each typed as DCAT-AP's ranges want."""
+    g.add((DATASET, DCTERMS.accrualPeriodicity, EU_FREQUENCY.IRREG))
+    g.add((EU_FREQUENCY.IRREG, RDF.type, DCTERMS.Frequency))
+    g.add((DATASET, DCTERMS.conformsTo, ONTOLOGY))
+    g.add((ONTOLOGY, RDF.type, DCTERMS.Standard))
+    g.add((DATASET, DCTERMS.spatial, EU_COUNTRY.FRA))
+    g.add((EU_COUNTRY.FRA, RDF.type, DCTERMS.Location))
+    g.add((DATASET, DCTERMS.language, EU_LANGUAGE.FRA))
+    g.add((EU_LANGUAGE.FRA, RDF.type, DCTERMS.LinguisticSystem))
+    g.add((DATASET, DCAT.landingPage, URIRef(BASE)))
+
+
+def _keywords(g: Graph) -> None:
+    """Give the dataset its keywords (:data:`_KEYWORDS`)."""
+    for word, lang in _KEYWORDS:
+        g.add((DATASET, DCAT.keyword, Literal(word, lang=lang)))
+
+
+def _source_years(sources: list[dict]) -> list[int]:
+    """Return the years the sources state, sorted: the four-digit numbers (1991 to 2099) of their ``temporal``.
+
+    >>> _source_years([{"temporal": "2019-2024"}, {"temporal": "rentrée 2023"}, {"temporal": ""}])
+    [2019, 2023, 2024]
+    """
+    return sorted({int(tok[:4]) for s in sources for tok in s["temporal"].replace("-", " ").split() if tok[:4].isdigit() and 1990 < int(tok[:4]) < 2100})
+
+
+def _temporal_coverage(g: Graph, sources: list[dict]) -> None:
+    """State the dataset's temporal coverage, from the first to the last year the sources state (none without a year).
+
+    The period is a blank node: udata fetches an IRI period over HTTP (``temporal_from_resource`` in
+    ``udata/core/dataset/rdf.py``).
+    """
+    years = _source_years(sources)
+    if not years:
+        return
+    period = BNode("periode")
+    g.add((DATASET, DCTERMS.temporal, period))
+    g.add((period, RDF.type, DCTERMS.PeriodOfTime))
+    g.add((period, DCAT.startDate, Literal(f"{years[0]}-01-01", datatype=XSD.date)))
+    g.add((period, DCAT.endDate, Literal(f"{years[-1]}-12-31", datatype=XSD.date)))
+
+
+def _provenance(g: Graph, sources: list[dict]) -> None:
+    """State the dataset's provenance: a statement naming every source, in French and English."""
+    provenance = URIRef(BASE + "dataset/provenance")
+    g.add((DATASET, DCTERMS.provenance, provenance))
+    g.add((provenance, RDF.type, DCTERMS.ProvenanceStatement))
+    listed = " ; ".join(s["title"] for s in sources)
+    g.add((provenance, RDFS.label, Literal(
+        f"Construit par cmqgraph à partir de {len(sources)} jeux de données sources (prov:wasDerivedFrom), chacun dans son graphe "
+        f"nommé avec sa licence, son dépôt d'origine, ses empreintes SHA-256 et sa note de complétude (graphe nommé graph/meta) : {listed}.",
+        lang="fr")))
+    g.add((provenance, RDFS.label, Literal(
+        f"Built by cmqgraph from {len(sources)} source datasets (prov:wasDerivedFrom), each in its own named graph with its licence, "
+        f"upstream repository, SHA-256 checksums and completeness note (named graph graph/meta): {listed}.", lang="en")))
+
+
+def _source_entities(g: Graph, sources: list[dict], licences: _Licences) -> None:
+    """Describe each source as a ``prov:Entity`` the dataset ``prov:wasDerivedFrom`` (not a dataset of the catalogue)."""
+    for s in sources:
+        node = URIRef(s["iri"])
+        g.add((DATASET, PROV.wasDerivedFrom, node))
+        g.add((node, RDF.type, PROV.Entity))
+        g.add((node, DCTERMS.title, Literal(s["title"], lang="fr")))
+        g.add((node, DCTERMS.description, Literal(s["upstream"] or s["title"], lang="en")))
+        g.add((node, DCTERMS.license, licences.document(s["licence"])))
+
+
+class _Format(NamedTuple):
+    """How a distribution's file is typed: its IANA media type, EU file type and compression (None when not stated)."""
+
+    media_type: URIRef | None
+    file_type: URIRef | None
+    compression: URIRef | None
+
+
+def _distribution_format(path: Path) -> _Format:
+    """Return the media type, EU file type and compression of the file ``path``, chosen by its suffix.
+
+    The one place a file's format is chosen: the row of the format table for the suffix under any ``.gz``
+    (:func:`cmqgraph.formats.for_suffix`), and gzip as compression for a ``.gz`` file; an unknown suffix gets
+    no media or file type.
+
+    >>> print(*_distribution_format(Path("cmqgraph.nq.gz")), sep="\\n")
+    https://www.iana.org/assignments/media-types/application/n-quads
+    http://publications.europa.eu/resource/authority/file-type/RDF_N_QUADS
+    https://www.iana.org/assignments/media-types/application/gzip
+    >>> _distribution_format(Path("notes.txt"))
+    _Format(media_type=None, file_type=None, compression=None)
+    """
+    suffix, gz = _suffix(path)
+    row = for_suffix(suffix)
+    return _Format(
+        URIRef(IANA + row.media_type) if row else None,
+        EU_FILE_TYPE[row.eu_file_type] if row and row.eu_file_type else None,
+        _GZIP if gz else None,
+    )
+
+
+def _add_format(g: Graph, dist: URIRef, fmt: _Format) -> None:
+    """State the media type, file type and compression ``fmt`` of ``dist``, each typed as DCAT-AP's ranges want."""
+    if fmt.media_type:
+        g.add((dist, DCAT.mediaType, fmt.media_type))
+        g.add((fmt.media_type, RDF.type, DCTERMS.MediaType))
+    if fmt.file_type:
+        g.add((dist, DCTERMS["format"], fmt.file_type))
+        g.add((fmt.file_type, RDF.type, DCTERMS.MediaTypeOrExtent))
+    if fmt.compression:
+        g.add((dist, DCAT.compressFormat, fmt.compression))
+        g.add((fmt.compression, RDF.type, DCTERMS.MediaType))
+
+
+def _checksum(g: Graph, dist: URIRef, path: Path) -> None:
+    """Give ``dist`` the SPDX SHA-256 checksum of the file ``path``."""
+    checksum = URIRef(f"{dist}/sha256")
+    g.add((dist, SPDX.checksum, checksum))
+    g.add((checksum, RDF.type, SPDX.Checksum))
+    g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+    g.add((SPDX.checksumAlgorithm_sha256, RDF.type, SPDX.ChecksumAlgorithm))
+    g.add((checksum, SPDX.checksumValue, Literal(_sha256(path), datatype=XSD.hexBinary)))
+
+
+def _download_url(path: Path, base_url: str | None) -> URIRef:
+    """Return where the file ``path`` is downloaded from: its name under ``base_url``, else its local ``file:`` URL.
+
+    >>> str(_download_url(Path("cmqgraph.ttl"), "https://example.org/cmqgraph/"))
+    'https://example.org/cmqgraph/cmqgraph.ttl'
+    """
+    return URIRef(f"{base_url.rstrip('/')}/{path.name}") if base_url else URIRef(path.resolve().as_uri())
+
+
+def _file_licensing(path: Path, whole: Licensing, tables: dict[str, Licensing]) -> Licensing:
+    """Return the licensing of the file ``path``: the whole graph's for an RDF dump, its table's for a table, else the Licence Ouverte."""
+    suffix, _ = _suffix(path)
+    stem = path.name.split(".")[0]
+    if stem == DUMP_NAME and suffix in _RDF_SUFFIXES:
+        return whole
+    if suffix == "csv" and stem in tables:
+        return tables[stem]
+    return Licensing(LICENCE_OUVERTE)
+
+
+def _distribution(g: Graph, path: Path, url: URIRef, licensing: Licensing, licences: _Licences, day: Literal) -> None:
+    """Describe the file ``path`` as a distribution of the dataset, downloaded from ``url``, offered under ``licensing``."""
+    dist = URIRef(f"{BASE}distribution/{path.name}")
+    g.add((DATASET, DCAT.distribution, dist))
+    g.add((dist, RDF.type, DCAT.Distribution))
+    g.add((dist, DCTERMS.title, Literal(path.name)))
+    for lang, text in _describe(path).items():
+        g.add((dist, DCTERMS.description, Literal(text, lang=lang)))
+    g.add((dist, DCAT.accessURL, url))
+    g.add((dist, DCAT.downloadURL, url))
+    _add_format(g, dist, _distribution_format(path))
+    g.add((dist, DCAT.byteSize, Literal(path.stat().st_size, datatype=XSD.nonNegativeInteger)))
+    _checksum(g, dist, path)
+    licences.state(dist, licensing)
+    g.add((dist, DCTERMS.issued, day))
+    g.add((dist, DCTERMS.modified, day))
+
+
+def _sparql_service(g: Graph, endpoint: str, licences: _Licences, whole: Licensing) -> URIRef:
+    """Describe the SPARQL endpoint as the catalogue's ``dcat:DataService`` serving the dataset, and return it.
+
+    Its endpoint description is the endpoint itself: a SPARQL endpoint answers a GET without query with its
+    SPARQL 1.1 Service Description (``cmqgraph serve`` does).
+    """
+    service = URIRef(BASE + "sparql-service")
+    g.add((_CATALOGUE, DCAT.service, service))
+    g.add((service, RDF.type, DCAT.DataService))
+    g.add((service, DCTERMS.title, Literal("Point d'accès SPARQL cmqgraph", lang="fr")))
+    g.add((service, DCTERMS.title, Literal("cmqgraph SPARQL endpoint", lang="en")))
+    g.add((service, DCAT.endpointURL, URIRef(endpoint)))
+    g.add((service, DCAT.endpointDescription, URIRef(endpoint)))
+    g.add((service, DCTERMS.conformsTo, _SPARQL_PROTOCOL))
+    g.add((_SPARQL_PROTOCOL, RDF.type, DCTERMS.Standard))
+    g.add((service, DCAT.servesDataset, DATASET))
+    licences.state(service, whole)
+    g.add((service, DCTERMS.publisher, _PUBLISHER))
+    g.add((service, DCAT.contactPoint, _CONTACT))
+    return service
+
+
+def _sparql_distribution(g: Graph, endpoint: str, service: URIRef, licences: _Licences, whole: Licensing) -> None:
+    """Add the distribution a harvester reaches ``service`` through (udata makes it a resource of type ``api``)."""
+    dist = URIRef(BASE + "distribution/sparql")
+    g.add((DATASET, DCAT.distribution, dist))
+    g.add((dist, RDF.type, DCAT.Distribution))
+    g.add((dist, DCTERMS.title, Literal("SPARQL endpoint", lang="en")))
+    g.add((dist, DCAT.accessURL, URIRef(endpoint)))
+    g.add((dist, DCAT.accessService, service))
+    licences.state(dist, whole)
 
 
 def catalogue(store: ox.Store, files: list[Path], base_url: str | None, sparql_endpoint: str | None, issued: dt.date) -> Graph:
@@ -164,172 +437,28 @@ def catalogue(store: ox.Store, files: list[Path], base_url: str | None, sparql_e
     """
     g = Graph()
     _bind(g)
-    root = URIRef(BASE + "catalogue")
-    dataset = DATASET
-    series = URIRef(BASE + "dataset-series")
-    publisher = URIRef(BASE + "publisher")
-    contact = URIRef(BASE + "contact")
     day = Literal(issued.isoformat(), datatype=XSD.date)
     sources = source_descriptions(store)
     licences = _Licences(g, sources)
     whole = graph_licensing(sources)
 
-    g.add((publisher, RDF.type, FOAF.Agent))
-    g.add((publisher, FOAF.name, Literal("cmqgraph developers", lang="en")))
-    g.add((publisher, FOAF.homepage, URIRef(BASE)))
-    g.add((URIRef(BASE), RDF.type, FOAF.Document))
-    g.add((contact, RDF.type, VCARD.Kind))
-    g.add((contact, VCARD.fn, Literal("cmqgraph", lang="en")))
-    g.add((contact, VCARD.hasURL, URIRef(os.environ.get("CMQGRAPH_CONTACT_URL") or PROJECT_CONTACT)))
-
-    g.add((root, RDF.type, DCAT.Catalog))
-    g.add((root, DCTERMS.title, Literal("Catalogue cmqgraph", lang="fr")))
-    g.add((root, DCTERMS.title, Literal("cmqgraph catalogue", lang="en")))
-    descriptions = {"fr": "Les exports du graphe de connaissances cmqgraph.", "en": "The exports of the cmqgraph knowledge graph."}
-    for lang, text in descriptions.items():
-        g.add((root, DCTERMS.description, Literal(text if base_url else f"{text} {NO_BASE_URL_NOTE[lang]}", lang=lang)))
-    g.add((root, DCTERMS.publisher, publisher))
-    g.add((root, FOAF.homepage, URIRef(BASE)))
-    g.add((root, DCTERMS.license, licences.document(LICENCE_OUVERTE)))
-    g.add((root, DCTERMS.issued, day))
-    g.add((root, DCTERMS.modified, day))
-    g.add((root, DCTERMS.language, EU_LANGUAGE.FRA))
-    g.add((root, DCAT.dataset, dataset))
-
-    # The series: a dcat:DatasetSeries only (udata would harvest a node typed dcat:Dataset as one more, empty,
-    # dataset); DCAT 3's axiom makes it a dataset of the catalogue for the DCAT-AP shapes.
-    g.add((DCAT3.DatasetSeries, RDFS.subClassOf, DCAT.Dataset))
-    g.add((series, RDF.type, DCAT3.DatasetSeries))
-    g.add((series, DCTERMS.title, Literal("cmqgraph, versions successives", lang="fr")))
-    g.add((series, DCTERMS.title, Literal("cmqgraph, successive releases", lang="en")))
-    g.add((series, DCTERMS.description, Literal("Toutes les versions publiées du graphe cmqgraph.", lang="fr")))
-    g.add((series, DCTERMS.description, Literal("Every published release of the cmqgraph graph.", lang="en")))
-    g.add((series, DCTERMS.publisher, publisher))
-    g.add((series, DCAT.contactPoint, contact))
-    g.add((root, DCAT.dataset, series))
-
-    g.add((dataset, RDF.type, DCAT.Dataset))
-    g.add((dataset, DCTERMS.identifier, Literal(str(dataset))))
-    g.add((dataset, DCAT3.inSeries, series))
-    g.add((dataset, DCTERMS.title, Literal("cmqgraph : campus des métiers et des qualifications, établissements, formations, métiers, pôles et projets", lang="fr")))
-    g.add((dataset, DCTERMS.title, Literal("cmqgraph: campuses of trades and qualifications, schools, trainings, trades, clusters and projects", lang="en")))
-    g.add((dataset, DCTERMS.description, Literal(
-        "Graphe de connaissances des campus des métiers et des qualifications (CMQ), de leurs établissements (UAI), "
-        "formations (CFD, RNCP), métiers (ROME), pôles de compétitivité et projets PIA3, construit à partir de données publiques.",
-        lang="fr")))
-    g.add((dataset, DCTERMS.description, Literal(
-        "A knowledge graph of France's Campus des métiers et des qualifications, their schools, trainings, ROME trades, "
-        "pôles de compétitivité and PIA3 projects, built from public data.", lang="en")))
-    g.add((dataset, DCTERMS.publisher, publisher))
-    g.add((dataset, DCAT.contactPoint, contact))
-    g.add((dataset, DCTERMS.issued, day))
-    g.add((dataset, DCTERMS.modified, day))
-    g.add((dataset, DCAT3.version, Literal(__version__)))
-    g.add((dataset, DCTERMS.accrualPeriodicity, EU_FREQUENCY.IRREG))
-    g.add((EU_FREQUENCY.IRREG, RDF.type, DCTERMS.Frequency))
-    g.add((dataset, DCTERMS.conformsTo, ONTOLOGY))
-    g.add((ONTOLOGY, RDF.type, DCTERMS.Standard))
-    g.add((dataset, DCTERMS.spatial, EU_COUNTRY.FRA))
-    g.add((EU_COUNTRY.FRA, RDF.type, DCTERMS.Location))
-    g.add((dataset, DCTERMS.language, EU_LANGUAGE.FRA))
-    g.add((EU_LANGUAGE.FRA, RDF.type, DCTERMS.LinguisticSystem))
-    g.add((dataset, DCAT.landingPage, URIRef(BASE)))
-    licences.state(dataset, whole)
-    for word, lang in (
-        ("campus des métiers et des qualifications", "fr"), ("formation professionnelle", "fr"), ("établissements", "fr"),
-        ("métiers", "fr"), ("pôles de compétitivité", "fr"), ("vocational training", "en"), ("occupations", "en"),
-        ("competitiveness clusters", "en"), ("knowledge graph", "en"), ("graphe de connaissances", "fr"),
-    ):
-        g.add((dataset, DCAT.keyword, Literal(word, lang=lang)))
-
-    # temporal coverage: the years the sources state (four-digit numbers in their dct:temporal). A blank node:
-    # udata fetches an IRI period over HTTP (temporal_from_resource in udata/core/dataset/rdf.py).
-    years = sorted({int(tok[:4]) for s in sources for tok in s["temporal"].replace("-", " ").split() if tok[:4].isdigit() and 1990 < int(tok[:4]) < 2100})
-    if years:
-        period = BNode("periode")
-        g.add((dataset, DCTERMS.temporal, period))
-        g.add((period, RDF.type, DCTERMS.PeriodOfTime))
-        g.add((period, DCAT.startDate, Literal(f"{years[0]}-01-01", datatype=XSD.date)))
-        g.add((period, DCAT.endDate, Literal(f"{years[-1]}-12-31", datatype=XSD.date)))
-
-    provenance = URIRef(BASE + "dataset/provenance")
-    g.add((dataset, DCTERMS.provenance, provenance))
-    g.add((provenance, RDF.type, DCTERMS.ProvenanceStatement))
-    listed = " ; ".join(s["title"] for s in sources)
-    g.add((provenance, RDFS.label, Literal(
-        f"Construit par cmqgraph à partir de {len(sources)} jeux de données sources (prov:wasDerivedFrom), chacun dans son graphe "
-        f"nommé avec sa licence, son dépôt d'origine, ses empreintes SHA-256 et sa note de complétude (graphe nommé graph/meta) : {listed}.",
-        lang="fr")))
-    g.add((provenance, RDFS.label, Literal(
-        f"Built by cmqgraph from {len(sources)} source datasets (prov:wasDerivedFrom), each in its own named graph with its licence, "
-        f"upstream repository, SHA-256 checksums and completeness note (named graph graph/meta): {listed}.", lang="en")))
-    for s in sources:
-        node = URIRef(s["iri"])
-        g.add((dataset, PROV.wasDerivedFrom, node))
-        g.add((node, RDF.type, PROV.Entity))
-        g.add((node, DCTERMS.title, Literal(s["title"], lang="fr")))
-        g.add((node, DCTERMS.description, Literal(s["upstream"] or s["title"], lang="en")))
-        g.add((node, DCTERMS.license, licences.document(s["licence"])))
+    _publisher(g)
+    _contact_point(g)
+    _catalogue_node(g, base_url, licences, day)
+    _series(g)
+    _dataset(g, day)
+    _dataset_context(g)
+    licences.state(DATASET, whole)
+    _keywords(g)
+    _temporal_coverage(g, sources)
+    _provenance(g, sources)
+    _source_entities(g, sources, licences)
 
     tables = table_licensing(store, sources) if any(_suffix(p)[0] == "csv" for p in files) else {}
     for path in sorted(files, key=lambda p: p.name):
-        suffix, gz = _suffix(path)
-        stem = path.name.split(".")[0]
-        dist = URIRef(f"{BASE}distribution/{path.name}")
-        url = URIRef(f"{base_url.rstrip('/')}/{path.name}") if base_url else URIRef(path.resolve().as_uri())
-        g.add((dataset, DCAT.distribution, dist))
-        g.add((dist, RDF.type, DCAT.Distribution))
-        g.add((dist, DCTERMS.title, Literal(path.name)))
-        for lang, text in _describe(path).items():
-            g.add((dist, DCTERMS.description, Literal(text, lang=lang)))
-        g.add((dist, DCAT.accessURL, url))
-        g.add((dist, DCAT.downloadURL, url))
-        media = MEDIA_TYPES.get(suffix)
-        if media:
-            g.add((dist, DCAT.mediaType, URIRef(IANA + media)))
-            g.add((URIRef(IANA + media), RDF.type, DCTERMS.MediaType))
-        if suffix in FORMATS:
-            g.add((dist, DCTERMS["format"], EU_FILE_TYPE[FORMATS[suffix]]))
-            g.add((EU_FILE_TYPE[FORMATS[suffix]], RDF.type, DCTERMS.MediaTypeOrExtent))
-        if gz:
-            g.add((dist, DCAT.compressFormat, URIRef(IANA + "application/gzip")))
-            g.add((URIRef(IANA + "application/gzip"), RDF.type, DCTERMS.MediaType))
-        g.add((dist, DCAT.byteSize, Literal(path.stat().st_size, datatype=XSD.nonNegativeInteger)))
-        checksum = URIRef(f"{dist}/sha256")
-        g.add((dist, SPDX.checksum, checksum))
-        g.add((checksum, RDF.type, SPDX.Checksum))
-        g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
-        g.add((SPDX.checksumAlgorithm_sha256, RDF.type, SPDX.ChecksumAlgorithm))
-        g.add((checksum, SPDX.checksumValue, Literal(_sha256(path), datatype=XSD.hexBinary)))
-        if stem == DUMP_NAME and suffix in _RDF_SUFFIXES:
-            licences.state(dist, whole)
-        elif suffix == "csv" and stem in tables:
-            licences.state(dist, tables[stem])
-        else:
-            licences.state(dist, Licensing(LICENCE_OUVERTE))
-        g.add((dist, DCTERMS.issued, day))
-        g.add((dist, DCTERMS.modified, day))
+        _distribution(g, path, _download_url(path, base_url), _file_licensing(path, whole, tables), licences, day)
 
     if sparql_endpoint:
-        service = URIRef(BASE + "sparql-service")
-        g.add((root, DCAT.service, service))
-        g.add((service, RDF.type, DCAT.DataService))
-        g.add((service, DCTERMS.title, Literal("Point d'accès SPARQL cmqgraph", lang="fr")))
-        g.add((service, DCTERMS.title, Literal("cmqgraph SPARQL endpoint", lang="en")))
-        g.add((service, DCAT.endpointURL, URIRef(sparql_endpoint)))
-        # a SPARQL endpoint answers a GET without query with its SPARQL 1.1 Service Description (cmqgraph serve does)
-        g.add((service, DCAT.endpointDescription, URIRef(sparql_endpoint)))
-        g.add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
-        g.add((URIRef("https://www.w3.org/TR/sparql11-protocol/"), RDF.type, DCTERMS.Standard))
-        g.add((service, DCAT.servesDataset, dataset))
-        licences.state(service, whole)
-        g.add((service, DCTERMS.publisher, publisher))
-        g.add((service, DCAT.contactPoint, contact))
-        endpoint_dist = URIRef(BASE + "distribution/sparql")
-        g.add((dataset, DCAT.distribution, endpoint_dist))
-        g.add((endpoint_dist, RDF.type, DCAT.Distribution))
-        g.add((endpoint_dist, DCTERMS.title, Literal("SPARQL endpoint", lang="en")))
-        g.add((endpoint_dist, DCAT.accessURL, URIRef(sparql_endpoint)))
-        g.add((endpoint_dist, DCAT.accessService, service))
-        licences.state(endpoint_dist, whole)
+        service = _sparql_service(g, sparql_endpoint, licences, whole)
+        _sparql_distribution(g, sparql_endpoint, service, licences, whole)
     return g

@@ -36,12 +36,13 @@ from rdflib.term import Identifier
 from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from .version import __version__
 from .errors import TIMEOUT_ENV, EndpointError, QueryError, QueryTimeoutError
+from .formats import TABLE, of_kind
 from .iris import is_web_url
 from .local import DEFAULT, Timeout, graph_job, local_query, prefixed, resolve_timeout, table_job, to_python
 from .saved_queries import CHOICE_LISTS, SavedQuery, blank_comments, get_query
-from .spreadsheet import DIALECTS, frame_text
+from .spreadsheet import frame_text
+from .version import __version__
 
 __all__ = [
     "EndpointError", "QueryTimeoutError", "USER_AGENT", "TABLE_FORMATS", "GRAPH_FORMS", "TableAnswer", "GraphAnswer", "format_frame",
@@ -52,9 +53,9 @@ __all__ = [
 USER_AGENT = f"cmqgraph/{__version__} (+https://w3id.org/cmqgraph)"
 
 
-#: The text formats of a result table (``cmqgraph query run --format``, the server's downloads): the CSV
-#: dialects of :data:`cmqgraph.spreadsheet.DIALECTS` (``csv``, ``csv-fr`` for a French spreadsheet, ``tsv``) and JSON.
-TABLE_FORMATS = (*DIALECTS, "json")
+#: The text formats of a result table (``cmqgraph query run --format``, the server's downloads), the ``table`` rows of
+#: :mod:`cmqgraph.formats`: the CSV dialects of :data:`cmqgraph.spreadsheet.DIALECTS` (``csv``, ``csv-fr``, ``tsv``) and JSON.
+TABLE_FORMATS = tuple(of_kind(TABLE))
 
 
 def format_frame(frame: pd.DataFrame, fmt: str) -> str:

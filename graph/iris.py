@@ -26,8 +26,7 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from rdflib import Namespace, URIRef
-from rdflib.namespace import ClosedNamespace
-from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, TIME, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, TIME, XSD, ClosedNamespace
 
 from .resources import ontology_path
 

@@ -50,8 +50,8 @@ import rdflib
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
-from .iris import PREFIXES
 from .errors import TIMEOUT_ENV, QueryError, QueryTimeoutError, WorkerError
+from .iris import PREFIXES
 from .store import open_graph, resolve_store_path
 
 __all__ = [

@@ -63,7 +63,6 @@ import pandas as pd
 from networkx.algorithms import bipartite
 from rdflib import URIRef
 
-from .version import __version__
 from .engine import select
 from .errors import FilterError
 from .iris import CMQ, role, source_name
@@ -71,6 +70,7 @@ from .output import atomic_file, source_date_epoch
 from .resources import internal_query
 from .saved_queries import insert_values
 from .spreadsheet import frame_text
+from .version import __version__
 
 __all__ = [
     "ACTOR_KINDS",

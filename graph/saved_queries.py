@@ -64,13 +64,15 @@ from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
 from .errors import ParameterError, QueryError, QueryNotFound
-from .resources import queries_dir
+from .iris import CMQ
+from .resources import internal_query, queries_dir
 from .sources.files import line_of, utf8_text
 
 __all__ = [
     "PARAMETER_TYPES",
     "CHOICE_LISTS",
     "VIEW_FILTERS",
+    "ViewFilter",
     "ChoiceList",
     "QueryError",
     "ParameterError",
@@ -148,33 +150,24 @@ PARAMETER_TYPES: dict[str, Callable[[str], Identifier]] = {
 
 
 @dataclass(frozen=True)
-class ChoiceList:
-    """A list of values read from the graph: ``sparql`` selects them as ``?value``, sorted.
+class ViewFilter:
+    """A filter of the network view: its French label (and English, where it differs), its choice list, its help."""
 
-    ``closed``: only these values are accepted (a région, an académie); otherwise they are suggestions,
-    and part of a name is enough (a campus).
-    """
-
-    sparql: str
-    closed: bool
+    label: str
+    english: str
+    choices: str
+    help: str
 
 
-def _labels(cls: str, closed: bool) -> ChoiceList:
-    return ChoiceList(f"SELECT DISTINCT ?value WHERE {{ ?x a {cls} ; rdfs:label ?value }} ORDER BY ?value", closed)
-
-
-#: The lists of the graph that a parameter's ``choices`` can name.
-CHOICE_LISTS: dict[str, ChoiceList] = {
-    "region": _labels("cmq:Region", closed=True),
-    "academie": _labels("cmq:Academie", closed=True),
-    "filiere": _labels("cmq:Sector", closed=True),
-    "campus": _labels("cmq:Campus", closed=False),
-    "projet": _labels("cmq:RegionalProject", closed=False),
-    "pole": _labels("cmq:Cluster", closed=False),
+#: The filters of the network view: the options of ``cmqgraph view`` and ``cmqgraph network``, the fields of
+#: the server's view form, what a query's ``view`` table can fill from its parameters.
+VIEW_FILTERS: dict[str, ViewFilter] = {
+    "region": ViewFilter("Région", "", "region", "A région by name or INSEE code."),
+    "academie": ViewFilter("Académie", "", "academie", "An académie by name or code."),
+    "campus": ViewFilter("Campus", "", "campus", "A campus by name (part of it is enough)."),
+    "cluster": ViewFilter("Pôle de compétitivité", "competitiveness cluster", "pole", "A pôle de compétitivité by name."),
+    "project": ViewFilter("Projet", "regional project, PIA3", "projet", "A regional project by name (part of it is enough)."),
 }
-
-#: The filters of the network view that a query's ``view`` table can fill from its parameters.
-VIEW_FILTERS = ("region", "academie", "campus", "cluster", "project")
 
 
 @dataclass(frozen=True)
@@ -333,6 +326,37 @@ def blank_comments(sparql: str) -> str:
     """Return ``sparql`` with comments, strings and IRIs blanked out (same length), to find keywords."""
     pattern = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>|#[^\n]*')
     return pattern.sub(lambda m: " " * len(m.group(0)), sparql)
+
+
+@dataclass(frozen=True)
+class ChoiceList:
+    """A list of values read from the graph: ``sparql`` selects them as ``?value``, sorted.
+
+    ``closed``: only these values are accepted (a région, an académie); otherwise they are suggestions,
+    and part of a name is enough (a campus).
+
+    >>> print(CHOICE_LISTS["region"].sparql.splitlines()[-4])
+      VALUES (?class) { (<https://w3id.org/cmqgraph/ontology#Region>) }
+    """
+
+    sparql: str
+    closed: bool
+
+
+def _labels(cls: URIRef, closed: bool) -> ChoiceList:
+    """Return the list of the labels of the instances of ``cls`` (``queries/internal/choice_labels.rq``, ``?class`` bound)."""
+    return ChoiceList(insert_values(internal_query("choice_labels"), {"class": cls}), closed)
+
+
+#: The lists of the graph that a parameter's ``choices`` can name.
+CHOICE_LISTS: dict[str, ChoiceList] = {
+    "region": _labels(CMQ.Region, closed=True),
+    "academie": _labels(CMQ.Academie, closed=True),
+    "filiere": _labels(CMQ.Sector, closed=True),
+    "campus": _labels(CMQ.Campus, closed=False),
+    "projet": _labels(CMQ.RegionalProject, closed=False),
+    "pole": _labels(CMQ.Cluster, closed=False),
+}
 
 
 def decode_query(data: bytes, where: str) -> str:

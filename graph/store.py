@@ -23,7 +23,9 @@ from oxrdflib import OxigraphStore
 from platformdirs import user_data_path
 
 from .errors import StoreError
-from .iris import GRAPH, PREFIXES
+from .iris import META_GRAPH, PREFIXES
+from .resources import internal_query
+from .saved_queries import insert_values
 
 __all__ = [
     "STORE_ENV",
@@ -95,9 +97,13 @@ def _overlaps(a: Path, b: Path) -> bool:
 
 
 def _holds_cmqgraph_meta(path: Path) -> bool:
-    """Tell whether the Oxigraph store at ``path`` (without the marker: built before it existed) holds cmqgraph's ``graph/meta``."""
+    """Tell whether the Oxigraph store at ``path`` (without the marker: built before it existed) holds cmqgraph's ``graph/meta``.
+
+    The query is ``queries/internal/store_holds_meta.rq``, ``?meta`` bound to :data:`cmqgraph.iris.META_GRAPH`.
+    """
+    query = insert_values(internal_query("store_holds_meta"), {"meta": META_GRAPH})
     try:
-        return bool(ox.Store.read_only(str(path)).query(f"ASK {{ GRAPH <{GRAPH['meta']}> {{ ?s ?p ?o }} }}"))
+        return bool(ox.Store.read_only(str(path)).query(query))
     except (OSError, RuntimeError):
         return False
 
@@ -132,7 +138,7 @@ def check_replaceable(path: str | os.PathLike, data_dirs: Iterable[str | os.Path
     if kind == "oxigraph" and not _holds_cmqgraph_meta(target):
         raise StoreError(
             f"{target} est une base Oxigraph que cmqgraph n'a pas construite / is an Oxigraph store that cmqgraph did not build "
-            f"(no {GRAPH['meta']} graph, or it cannot be read), refusing to replace it: choose another folder for --store (or {STORE_ENV})"
+            f"(no {META_GRAPH} graph, or it cannot be read), refusing to replace it: choose another folder for --store (or {STORE_ENV})"
         )
     if kind == "other":
         raise StoreError(

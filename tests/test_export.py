@@ -13,6 +13,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from cmqgraph import export as ex
+from cmqgraph.formats import rdf as rdf_dumps
 from cmqgraph.output import atomic_file
 from rdflib.compare import isomorphic
 
@@ -172,16 +173,16 @@ def test_unwritable_folder_leaves_nothing(small_store, tmp_path):
 
 def test_failure_midway_leaves_no_file_under_the_final_name(small_store, tmp_path, monkeypatch):
     calls = {"n": 0}
-    real = ex._sort_unique
+    real = rdf_dumps._sort_unique
 
-    def failing(lines, workdir, run_lines=ex.SORT_RUN_LINES):
+    def failing(lines, workdir, run_lines=rdf_dumps.SORT_RUN_LINES):
         for i, line in enumerate(real(lines, workdir, run_lines)):
             if i == 1000:
                 calls["n"] += 1
                 raise OSError(28, "No space left on device")
             yield line
 
-    monkeypatch.setattr(ex, "_sort_unique", failing)
+    monkeypatch.setattr(rdf_dumps, "_sort_unique", failing)
     with pytest.raises(ex.ExportError, match="No space left"):
         ex.export_rdf(small_store, tmp_path, formats=["nq"])
     assert calls["n"] == 1
@@ -200,14 +201,14 @@ def test_atomic_file_keeps_the_previous_file_on_failure(tmp_path):
 
 def test_external_sort_with_small_runs(tmp_path):
     lines = [f"{i % 97:03d}\n".encode() for i in range(1000)]
-    assert list(ex._sort_unique(lines, tmp_path, run_lines=50)) == sorted(set(lines))
+    assert list(rdf_dumps._sort_unique(lines, tmp_path, run_lines=50)) == sorted(set(lines))
     assert list(tmp_path.iterdir()) == []
 
 
 def test_compactor_round_trips_awkward_values():
     """Values that the shorthand cannot carry are written as explicit value objects."""
     pyld = pytest.importorskip("pyld.jsonld")
-    context = ex.load_context()
+    context = rdf_dumps.load_context()
     s = ox.NamedNode("https://w3id.org/cmqgraph/id/campus/x")
     rdfs = "http://www.w3.org/2000/01/rdf-schema#"
     cmq = "https://w3id.org/cmqgraph/ontology#"
@@ -225,7 +226,7 @@ def test_compactor_round_trips_awkward_values():
     import io
 
     out = io.BytesIO()
-    ex.write_jsonld(triples, out, context)
+    rdf_dumps.write_jsonld(triples, out, context)
     nquads = pyld.to_rdf(json.loads(out.getvalue()), {"format": "application/n-quads"})
     assert {str(q.triple) for q in ox.parse(nquads.encode(), ox.RdfFormat.N_QUADS)} == {str(t) for t in triples}
 
@@ -474,7 +475,7 @@ def test_docs_list_every_class_and_property(tmp_path):
     OWL = rdflib.OWL
     kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, rdflib.RDF.Property,
              OWL.TransitiveProperty, OWL.FunctionalProperty)
-    terms = {str(s) for k in kinds for s in onto.subjects(rdflib.RDF.type, k) if str(s).startswith(str(ex.PREFIXES["cmq"]))}
+    terms = {str(s) for k in kinds for s in onto.subjects(rdflib.RDF.type, k) if str(s).startswith(str(rdf_dumps.PREFIXES["cmq"]))}
     assert len(terms) > 100
     for language in ("fr", "en"):
         html = (tmp_path / f"ontology.{language}.html").read_text(encoding="utf-8")

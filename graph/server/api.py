@@ -17,10 +17,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathField
 from fastapi.responses import JSONResponse, Response
 
-from ..version import __version__
 from ..engine import TABLE_FORMATS, format_frame
 from ..errors import ParameterError, ServerLimit
 from ..saved_queries import CHOICE_LISTS, Parameter, SavedQuery
+from ..version import __version__
 from .protocol import TABLE_FILES, TABLE_MEDIA
 from .state import BUSY_RESPONSES, ServerState, State, client_of
 

@@ -46,8 +46,8 @@ from pathlib import Path
 import pandas as pd
 import pyoxigraph as ox
 import rdflib
-from rdflib.namespace import XSD
 from pebble import ProcessPool
+from rdflib.namespace import XSD
 
 from ..engine import choice_values, run_query
 from ..errors import Busy, NotAcceptable, QueryError, QueryTimeout, ServerLimit

@@ -29,6 +29,7 @@ import pyoxigraph as ox
 from rdflib import RDF, Graph, Namespace, URIRef
 
 from ..errors import ProtocolError
+from ..formats import GRAPH, RESULTS, TABLE, of_kind
 from ..saved_queries import blank_comments
 
 __all__ = [
@@ -39,49 +40,23 @@ __all__ = [
 # ------------------------------------------------------------------------------------ formats
 
 #: Media type → pyoxigraph format of SELECT and ASK results.
-RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {f.media_type: f.pyoxigraph for f in of_kind(RESULTS).values()}
 #: Media type → pyoxigraph format of CONSTRUCT and DESCRIBE results.
-GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
+GRAPH_FORMATS: dict[str, ox.RdfFormat] = {f.media_type: f.pyoxigraph for f in of_kind(GRAPH).values() if f.param}
 #: Media type → rdflib format of the service description (the media types of :data:`GRAPH_FORMATS`).
-DESCRIPTION_FORMATS: dict[str, str] = {
-    "text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt", "application/rdf+xml": "xml",
-}
+DESCRIPTION_FORMATS: dict[str, str] = {f.media_type: f.rdflib for f in of_kind(GRAPH).values() if f.param}
 #: Media type → the W3C's name of the format (http://www.w3.org/ns/formats/), for the service description.
-_W3C_FORMATS = {
-    "application/sparql-results+json": "SPARQL_Results_JSON", "application/sparql-results+xml": "SPARQL_Results_XML",
-    "text/csv": "SPARQL_Results_CSV", "text/tab-separated-values": "SPARQL_Results_TSV", "text/turtle": "Turtle",
-    "application/ld+json": "JSON-LD", "application/n-triples": "N-Triples", "application/rdf+xml": "RDF_XML",
-}
-_CSV = "text/csv; charset=utf-8; header=present"
+_W3C_FORMATS = {f.media_type: f.w3c for kind in (RESULTS, GRAPH) for f in of_kind(kind).values() if f.param}
 #: ``format`` of a saved query's results (:data:`cmqgraph.engine.TABLE_FORMATS`) → media type.
-TABLE_MEDIA: dict[str, str] = {"csv": _CSV, "csv-fr": _CSV, "tsv": "text/tab-separated-values; charset=utf-8", "json": "application/json"}
+TABLE_MEDIA: dict[str, str] = {name: f.media_type for name, f in of_kind(TABLE).items()}
 #: ``format`` of a saved query's results → the name of the downloaded file (``{}``: the query's name).
-TABLE_FILES: dict[str, str] = {"csv": "{}.csv", "csv-fr": "{}-fr.csv", "tsv": "{}.tsv", "json": "{}.json"}
+TABLE_FILES: dict[str, str] = {name: f.file_name for name, f in of_kind(TABLE).items()}
 
 #: ``format=`` names → media types (for links and forms, which cannot set ``Accept``).
-FORMAT_NAMES: dict[str, str] = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "turtle": "text/turtle",
-    "jsonld": "application/ld+json",
-    "ntriples": "application/n-triples",
-    "rdfxml": "application/rdf+xml",
-}
+FORMAT_NAMES: dict[str, str] = {f.param: f.media_type for kind in (RESULTS, GRAPH) for f in of_kind(kind).values() if f.param}
 #: Other names clients send for the same formats.
-_ALIASES = {"application/json": "application/sparql-results+json", "application/xml": "application/sparql-results+xml", "text/xml": "application/sparql-results+xml"}
-_GRAPH_ALIASES = {"application/json": "application/ld+json", "text/plain": "application/n-triples", "application/x-turtle": "text/turtle"}
+_ALIASES = {alias: f.media_type for f in of_kind(RESULTS).values() for alias in f.aliases}
+_GRAPH_ALIASES = {alias: f.media_type for f in of_kind(GRAPH).values() if f.param for alias in f.aliases}
 
 #: The SERVICE keyword, not part of a name (``?service``, ``ex:service``, ``service:x``), once strings, IRIs and comments are
 #: blanked. A dot before it counts as the end of a triple (``?o .SERVICE``): a local name ``ex:a.service`` is refused too.

@@ -25,9 +25,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 
-from ..version import __version__
 from ..engine import TABLE_FORMATS
 from ..saved_queries import SavedQuery, load_queries
+from ..version import __version__
 from .pool import Workers, saved_job
 
 __all__ = [

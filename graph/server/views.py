@@ -22,7 +22,7 @@ __all__ = ["router"]
 #: Network views kept per generation of the graph.
 _VIEW_CACHE = 16
 #: Filter of the network view → the choice list that offers its values.
-_VIEW_LISTS = {"region": "region", "academie": "academie", "campus": "campus", "cluster": "pole", "project": "projet"}
+_VIEW_LISTS = {name: f.choices for name, f in VIEW_FILTERS.items()}
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,7 +34,7 @@ async def _form(
     """The form of the network views, its lists from the graph, filled with ``filters`` (and ``error``, when they were refused)."""
     lists = {f: await state.choice_values(name) for f, name in _VIEW_LISTS.items()}
     closed = {f: CHOICE_LISTS[name].closed for f, name in _VIEW_LISTS.items()}
-    return state.page(request, "view_form", status, headers, form=lists, closed=closed, values=filters, error=error, style=STYLE)
+    return state.page(request, "view_form", status, headers, form=lists, closed=closed, filters=VIEW_FILTERS, values=filters, error=error, style=STYLE)
 
 
 @router.get("/view")

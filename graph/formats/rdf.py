@@ -1,0 +1,359 @@
+"""The RDF dumps of an export: Turtle, N-Triples, JSON-LD (the union of all graphs) and N-Quads (named graphs kept).
+
+Determinism: the same graph gives the same bytes. The dumps are sorted (an external merge sort of the
+N-Triples / N-Quads lines, in byte order = code point order, bounded memory) and the union is computed
+once for every syntax written from it. N-Triples is that sorted union itself, Turtle adds a sorted prefix
+header, JSON-LD is compacted with the shipped context (:class:`JsonLdCompactor`); any other RDF syntax of
+the format table with ``family="rdf"`` is written from the union by pyoxigraph.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from importlib.resources import files as package_files
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+
+from ..errors import ExportError
+from ..iris import PREFIXES
+from ..output import atomic_file
+from . import DUMP_NAME, ExportJob, Format
+
+__all__ = ["SORT_RUN_LINES", "JsonLdCompactor", "write_jsonld", "load_context", "target", "write", "existing"]
+
+#: Lines held in memory per run of the external sort (about 150 MB of N-Quads at most).
+SORT_RUN_LINES = 1_000_000
+
+
+
+# ---------------------------------------------------------------------------------------------------------
+# sorting lines with bounded memory
+
+
+def _sorted_runs(lines: Iterable[bytes], workdir: Path, run_lines: int) -> list[Path]:
+    runs: list[Path] = []
+    chunk: list[bytes] = []
+
+    def flush() -> None:
+        chunk.sort()
+        handle, name = tempfile.mkstemp(prefix=".sort-", dir=workdir)
+        with os.fdopen(handle, "wb") as out:
+            out.writelines(chunk)
+        runs.append(Path(name))
+        chunk.clear()
+
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) >= run_lines:
+            flush()
+    if chunk or not runs:
+        flush()
+    return runs
+
+
+def _merge_unique(runs: list[Path]) -> Iterator[bytes]:
+    handles = [open(r, "rb") for r in runs]  # noqa: SIM115 - closed below
+    try:
+        previous = None
+        for line in heapq.merge(*handles):
+            if line != previous:
+                yield line
+                previous = line
+    finally:
+        for h in handles:
+            h.close()
+
+
+def _sort_unique(lines: Iterable[bytes], workdir: Path, run_lines: int = SORT_RUN_LINES) -> Iterator[bytes]:
+    """Yield ``lines`` sorted byte-wise without duplicates, keeping at most ``run_lines`` in memory."""
+    runs = _sorted_runs(lines, workdir, run_lines)
+    try:
+        yield from _merge_unique(runs)
+    finally:
+        for r in runs:
+            with contextlib.suppress(OSError):
+                r.unlink()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# RDF dumps
+
+
+def _strip_graph(line: bytes) -> bytes:
+    """Turn an N-Quads line whose graph is an IRI into the N-Triples line of its triple."""
+    return line[: line.rindex(b" <")] + b" .\n"
+
+
+def _write_sorted_nquads(store: ox.Store, out: IO[bytes], workdir: Path) -> None:
+    handle, name = tempfile.mkstemp(prefix=".dump-", suffix=".nq", dir=workdir)
+    os.close(handle)
+    try:
+        store.dump(name, ox.RdfFormat.N_QUADS)
+        with open(name, "rb") as raw:
+            out.writelines(_sort_unique(raw, workdir))
+    finally:
+        os.unlink(name)
+
+
+def _write_sorted_ntriples(store: ox.Store, out: IO[bytes], workdir: Path) -> None:
+    """Write the union of all graphs (default and named) as sorted, duplicate-free N-Triples."""
+    handle, name = tempfile.mkstemp(prefix=".dump-", suffix=".nq", dir=workdir)
+    os.close(handle)
+    try:
+        default_empty = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
+        if default_empty:
+            # every line ends with its graph IRI, which cannot hold a space or '<': cut it off
+            store.dump(name, ox.RdfFormat.N_QUADS)
+            with open(name, "rb") as raw:
+                out.writelines(_sort_unique((_strip_graph(line) for line in raw), workdir))
+        else:
+            ox.serialize((q.triple for q in store), name, ox.RdfFormat.N_TRIPLES)
+            with open(name, "rb") as raw:
+                out.writelines(_sort_unique(raw, workdir))
+    finally:
+        os.unlink(name)
+
+
+def _turtle_header() -> bytes:
+    return "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in sorted(PREFIXES.items())).encode()
+
+
+def _write_turtle(ntriples: Path, out: IO[bytes], workdir: Path) -> None:
+    """Write Turtle from sorted N-Triples with Oxigraph's serialiser and a sorted prefix header."""
+    handle, name = tempfile.mkstemp(prefix=".dump-", suffix=".ttl", dir=workdir)
+    os.close(handle)
+    try:
+        with open(ntriples, "rb") as source:
+            ox.serialize(ox.parse(source, ox.RdfFormat.N_TRIPLES), name, ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        # Oxigraph writes the prefixes in an order of its own: write them sorted instead.
+        with open(name, "rb") as ttl:
+            out.write(_turtle_header())
+            body = False
+            for line in ttl:
+                if not body and (line.startswith(b"@prefix ") or line.strip() == b""):
+                    continue
+                body = True
+                out.write(line)
+    finally:
+        os.unlink(name)
+
+
+def load_context() -> dict:
+    """Return the JSON-LD context that ships in ``ontology/context.jsonld`` (the object under ``@context``)."""
+    text = (package_files("cmqgraph.ontology") / "context.jsonld").read_text(encoding="utf-8")
+    return json.loads(text)["@context"]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# JSON-LD: compact, one node object per subject, keys and values from the shipped context
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_UNSET = object()
+
+
+class JsonLdCompactor:
+    """Compact triples with a JSON-LD context, with the context's own rules (so that expansion gives them back).
+
+    For each predicate the first term of the context that maps to it is the key (else a compact IRI
+    ``prefix:local``, else the absolute IRI). A value is written in its short form (a bare string) only
+    when the term's coercion gives back exactly that RDF term (``@type: @id``, the term's datatype, its
+    ``@language`` or the context's default language, ``@language: null`` for ``xsd:string``); otherwise it
+    is an explicit value object (``{"@id"}``, ``{"@value", "@type"}``, ``{"@value", "@language"}``,
+    ``{"@value"}``), which no coercion touches.
+    """
+
+    def __init__(self, context: dict):
+        self.context = context
+        self.default_language = context.get("@language")
+        self.prefixes: list[tuple[str, str]] = []
+        self.classes: dict[str, str] = {}
+        self.properties: dict[str, tuple[str, object, object, bool]] = {}
+        raw: list[tuple[str, str, dict]] = []
+        for term, definition in context.items():
+            if term.startswith("@"):
+                continue
+            if isinstance(definition, str):
+                if definition.endswith(("/", "#")) and ":" not in term:
+                    self.prefixes.append((term, definition))
+                else:
+                    raw.append((term, definition, {}))
+            elif isinstance(definition, dict) and "@id" in definition:
+                raw.append((term, definition["@id"], definition))
+        self.prefixes.sort(key=lambda item: -len(item[1]))
+        self.terms = {t for t, _, _ in raw} | {p for p, _ in self.prefixes}
+        for term, iri, definition in raw:
+            full = self.expand(iri)
+            if not definition:
+                self.classes.setdefault(full, term)
+                self.properties.setdefault(full, (term, _UNSET, _UNSET, False))
+                continue
+            coercion = definition.get("@type", _UNSET)
+            if isinstance(coercion, str) and not coercion.startswith("@"):
+                coercion = self.expand(coercion)
+            language = definition.get("@language", _UNSET)
+            is_set = definition.get("@container") == "@set"
+            self.properties.setdefault(full, (term, coercion, language, is_set))
+
+    def expand(self, value: str) -> str:
+        prefix, sep, local = value.partition(":")
+        if sep and not local.startswith("//") and prefix in dict(self.prefixes):
+            return dict(self.prefixes)[prefix] + local
+        return value
+
+    def compact_iri(self, iri: str) -> str:
+        """Return ``prefix:local`` for ``iri`` when a context prefix covers it safely, else ``iri``."""
+        for prefix, namespace in self.prefixes:
+            if iri.startswith(namespace):
+                local = iri[len(namespace) :]
+                candidate = f"{prefix}:{local}"
+                if not local.startswith("//") and candidate not in self.terms:
+                    return candidate
+        return iri
+
+    def key(self, predicate: str) -> tuple[str, object, object, bool]:
+        if predicate in self.properties:
+            return self.properties[predicate]
+        return self.compact_iri(predicate), _UNSET, _UNSET, False
+
+    def node_ref(self, term) -> str:
+        if isinstance(term, ox.BlankNode):
+            return f"_:{term.value}"
+        return self.compact_iri(term.value)
+
+    def value(self, obj, coercion, language):
+        if isinstance(obj, (ox.NamedNode, ox.BlankNode)):
+            ref = self.node_ref(obj)
+            return ref if coercion == "@id" else {"@id": ref}
+        datatype = obj.datatype.value
+        if obj.language:
+            effective = self.default_language if language is _UNSET else language
+            if coercion is _UNSET and effective == obj.language:
+                return obj.value
+            return {"@value": obj.value, "@language": obj.language}
+        if datatype == _XSD_STRING:
+            if coercion is _UNSET and language is None:
+                return obj.value
+            return {"@value": obj.value}
+        if coercion == datatype:
+            return obj.value
+        return {"@value": obj.value, "@type": self.compact_iri(datatype)}
+
+    def node(self, subject, triples: list) -> dict:
+        node: dict = {"@id": self.node_ref(subject)}
+        types = [self.classes.get(t.object.value) or self.compact_iri(t.object.value) for t in triples
+                 if t.predicate.value == _RDF_TYPE and isinstance(t.object, ox.NamedNode)]
+        if types:
+            node["@type"] = types[0] if len(types) == 1 else types
+        for t in triples:
+            if t.predicate.value == _RDF_TYPE and isinstance(t.object, ox.NamedNode):
+                continue
+            key, coercion, language, _ = self.key(t.predicate.value)
+            node.setdefault(key, []).append(self.value(t.object, coercion, language))
+        for key, values in node.items():
+            if key.startswith("@"):
+                continue
+            if len(values) == 1 and not self.key_is_set(key):
+                node[key] = values[0]
+        return node
+
+    def key_is_set(self, key: str) -> bool:
+        definition = self.context.get(key)
+        return isinstance(definition, dict) and definition.get("@container") == "@set"
+
+
+def write_jsonld(triples: Iterable, out: IO[bytes], context: dict) -> None:
+    """Write ``triples`` (sorted by subject) as compact JSON-LD: the context inline, one node per line in ``@graph``."""
+    compactor = JsonLdCompactor(context)
+    out.write(b'{"@context": ')
+    out.write(json.dumps(context, ensure_ascii=False, indent=1).encode("utf-8"))
+    out.write(b',\n"@graph": [')
+    first = True
+    subject = None
+    group: list = []
+
+    def emit() -> None:
+        nonlocal first
+        line = json.dumps(compactor.node(subject, group), ensure_ascii=False, separators=(",", ":"))
+        out.write((b"\n" if first else b",\n") + line.encode("utf-8"))
+        first = False
+
+    for triple in triples:
+        if subject is not None and triple.subject != subject:
+            emit()
+            group = []
+        subject = triple.subject
+        group.append(triple)
+    if group:
+        emit()
+    out.write(b"\n]}\n")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the family's interface
+
+
+def _copy(ntriples: Path, out: IO[bytes], workdir: Path) -> None:
+    with open(ntriples, "rb") as src:
+        while chunk := src.read(1 << 20):
+            out.write(chunk)
+
+
+def _jsonld(ntriples: Path, out: IO[bytes], workdir: Path) -> None:
+    with open(ntriples, "rb") as src:
+        write_jsonld(ox.parse(src, ox.RdfFormat.N_TRIPLES), out, load_context())
+
+
+#: The syntaxes written from the sorted union in a way of their own; the others go through pyoxigraph.
+_FROM_UNION: dict[str, Callable[[Path, IO[bytes], Path], None]] = {"nt": _copy, "ttl": _write_turtle, "jsonld": _jsonld}
+
+
+def _with_oxigraph(fmt: Format) -> Callable[[Path, IO[bytes], Path], None]:
+    def write_with(ntriples: Path, out: IO[bytes], workdir: Path) -> None:
+        with open(ntriples, "rb") as src:
+            ox.serialize(ox.parse(src, ox.RdfFormat.N_TRIPLES), out, fmt.pyoxigraph, prefixes=PREFIXES)
+
+    return write_with
+
+
+def target(out: Path, fmt: Format, gzip: bool) -> Path:
+    """Return the path of the dump of ``fmt`` in ``out`` (``cmqgraph.ttl``, ``cmqgraph.nq.gz``…)."""
+    return out / f"{DUMP_NAME}.{fmt.suffix}{'.gz' if gzip else ''}"
+
+
+def write(job: ExportJob, formats: Sequence[Format]) -> list[Path]:
+    """Write the dumps of ``formats`` into ``job.out``; return them in the order of ``formats``."""
+    written: dict[str, Path] = {}
+    union = [f for f in formats if f.name != "nq"]
+    with tempfile.TemporaryDirectory(prefix=".cmqgraph-export-", dir=job.out) as work:
+        workdir = Path(work)
+        if len(union) < len(formats):
+            path = target(job.out, next(f for f in formats if f.name == "nq"), job.gzip)
+            with atomic_file(path, job.gzip) as f:
+                _write_sorted_nquads(job.store, f, workdir)
+            written["nq"] = path
+        if union:
+            sorted_nt = workdir / "union.nt"
+            try:
+                with open(sorted_nt, "wb") as f:
+                    _write_sorted_ntriples(job.store, f, workdir)
+            except OSError as exc:
+                raise ExportError(f"cannot write in {job.out}: {exc}") from exc
+            for fmt in union:
+                path = target(job.out, fmt, job.gzip)
+                with atomic_file(path, job.gzip) as f:
+                    _FROM_UNION.get(fmt.name, _with_oxigraph(fmt))(sorted_nt, f, workdir)
+                written[fmt.name] = path
+    return [written[f.name] for f in formats]
+
+
+def existing(out: Path, fmt: Format) -> list[Path]:
+    """Return the dumps of ``fmt`` already in ``out`` (plain or gzipped)."""
+    return [p for gz in (False, True) if (p := target(out, fmt, gz)).exists()]
