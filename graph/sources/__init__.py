@@ -50,6 +50,7 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "territoires_innovation": ("cmqgraph.sources.territoires_innovation", "TerritoiresInnovation"),
     "pia3": ("cmqgraph.sources.pia3", "Pia3Laureats"),
     "links": ("cmqgraph.sources.links", "Links"),
+    "cmq_membres": ("cmqgraph.sources.cmq_membres", "CampusMembers"),
     "orion_cmq_noms": ("cmqgraph.sources.orion_cmq_noms", "OrionCampusNames"),
     "faits_bfc": ("cmqgraph.sources.faits_bfc", "CuratedFacts"),
 }
