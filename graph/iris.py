@@ -74,8 +74,15 @@ __all__ = [
     "membership",
     "training_offer",
     "insertion_measure",
+    "ival_measure",
+    "school_point",
+    "bassin_formation",
+    "establishment_nature",
+    "establishment_nature_scheme",
     "curated_fact",
     "name_mention",
+    "speciality_link",
+    "sector_scope",
 ]
 
 BASE = "https://w3id.org/cmqgraph/"
@@ -275,6 +282,47 @@ def insertion_measure(key: str) -> URIRef:
     return ID[f"inserjeunes/{key}"]
 
 
+def ival_measure(uai: str, pathway: str, session: str) -> URIRef:
+    """Return the IRI of the IVAL/IPS measure of a lycée for one pathway (``gt`` or ``pro``) and one baccalauréat session.
+
+    >>> str(ival_measure("0250001R", "pro", "2025"))
+    'https://w3id.org/cmqgraph/id/ival/0250001R/pro/2025'
+    """
+    return ID[f"ival/{uai}/{pathway}/{session}"]
+
+
+def school_point(uai: str) -> URIRef:
+    """Return the IRI of the geometry (a WGS 84 point) of the school ``uai``.
+
+    >>> str(school_point("0250001R"))
+    'https://w3id.org/cmqgraph/id/etablissement/0250001R/position'
+    """
+    return ID[f"etablissement/{uai}/position"]
+
+
+def bassin_formation(code: str) -> URIRef:
+    """Return the IRI of a bassin de formation from its code in the Annuaire de l'éducation.
+
+    >>> str(bassin_formation("3009"))
+    'https://w3id.org/cmqgraph/id/bassin-formation/3009'
+    """
+    return ID[f"bassin-formation/{code}"]
+
+
+def establishment_nature(code: str) -> URIRef:
+    """Return the IRI of a nature of establishment (the three-digit ``code_nature`` of the UAI directory).
+
+    >>> str(establishment_nature("320"))
+    'https://w3id.org/cmqgraph/id/nature-uai/320'
+    """
+    return ID[f"nature-uai/{code}"]
+
+
+def establishment_nature_scheme() -> URIRef:
+    """Return the IRI of the concept scheme of the natures of establishment (``id/nature-uai``)."""
+    return ID["nature-uai"]
+
+
 def curated_fact(entity: str, attribute: str) -> URIRef:
     """Return the IRI of a curated fact from the names of its entity and attribute."""
     return ID[f"fait/{digest(entity, attribute)}"]
@@ -283,3 +331,31 @@ def curated_fact(entity: str, attribute: str) -> URIRef:
 def name_mention(name: str) -> URIRef:
     """Return the IRI of a campus name seen in another tool."""
     return ID[f"mention/{slug(name)}"]
+
+
+def speciality_link(sector_name: str, nsf_group: str, cpc: str = "") -> URIRef:
+    """Return the IRI of a row of the filière → NSF group table: the filière's slug, the group, and the CPC's slug when the row has one.
+
+    >>> str(speciality_link("Tourisme, gastronomie", "334"))
+    'https://w3id.org/cmqgraph/id/filiere-nsf/tourisme-gastronomie/334'
+    >>> str(speciality_link("Création, design, audiovisuel", "223", "CPC Arts, spectacles et médias"))
+    'https://w3id.org/cmqgraph/id/filiere-nsf/creation-design-audiovisuel/223/cpc-arts-spectacles-et-medias'
+    """
+    tail = f"/{slug(cpc)}" if cpc else ""
+    return ID[f"filiere-nsf/{slug(sector_name)}/{nsf_group}{tail}"]
+
+
+def sector_scope(entity: URIRef) -> URIRef:
+    """Return the IRI of the sector scope of a campus, pôle or project: ``id/perimetre/`` and the entity's path under ``id/``.
+
+    >>> str(sector_scope(cluster("Pôle Véhicule du Futur")))
+    'https://w3id.org/cmqgraph/id/perimetre/pole/pole-vehicule-du-futur'
+
+    Raises
+    ------
+    ValueError
+        ``entity`` is not an IRI of the ``id/`` namespace.
+    """
+    if not entity.startswith(ID):
+        raise ValueError(f"not an IRI of {ID}: {entity}")
+    return ID[f"perimetre/{entity[len(ID):]}"]

@@ -197,6 +197,16 @@ class OfferRow:
 
 
 @dataclass(frozen=True)
+class ScopeRow:
+    """The counts of a campus's or pôle's sector scope (``network_scopes.rq``): derived, not members."""
+
+    entity: str
+    trainings: str
+    schools: str
+    trades: str
+
+
+@dataclass(frozen=True)
 class Rows:
     """Every row :func:`project` reads from the store, query by query."""
 
@@ -208,6 +218,7 @@ class Rows:
     offers: tuple[OfferRow, ...]
     territories: tuple[TerritoryRow, ...]
     sectors: tuple[SectorRow, ...]
+    scopes: tuple[ScopeRow, ...]
 
 
 #: For each field of :class:`Rows`: the internal query that gives it, its record, and the query's bound parameters.
@@ -220,6 +231,7 @@ _READS: dict[str, tuple[str, type, dict[str, URIRef]]] = {
     "offers": ("network_offers", OfferRow, {}),
     "territories": ("network_territories", TerritoryRow, {}),
     "sectors": ("network_sectors", SectorRow, {}),
+    "scopes": ("network_scopes", ScopeRow, {}),
 }
 
 
@@ -295,12 +307,17 @@ class Actor(Node):
     closed: frozenset[str] = frozenset()
     sectors: frozenset[str] | None = None
     trades: frozenset[str] | None = None
+    #: The counts of its sector scope (trainings, schools, trades), derived; None when it has none.
+    scope: tuple[int, int, int] | None = None
 
     def attributes(self) -> dict[str, object]:
-        """Return the node's attributes: theme and city when it has them, and its sets as sorted lists (absent when unknown)."""
+        """Return the node's attributes: theme and city when it has them, its sets as sorted lists (absent when unknown),
+        and its sector scope's counts as ``scope_trainings``, ``scope_schools``, ``scope_trades`` (derived, not members)."""
         attrs = {**super().attributes(), "theme": self.theme, "city": self.city, "territories": sorted(self.closed)}
         attrs["sectors"] = sorted(self.sectors) if self.sectors is not None else None
         attrs["trades"] = sorted(self.trades) if self.trades is not None else None
+        if self.scope is not None:
+            attrs.update(zip(("scope_trainings", "scope_schools", "scope_trades"), self.scope, strict=True))
         return {k: v for k, v in attrs.items() if v is not None}
 
 
@@ -387,9 +404,10 @@ def _actors(rows: Rows, territories: Territories) -> dict[str, Actor]:
         code = (r.programme or "").rsplit("/", 1)[-1]
         first.setdefault(r.iri, Actor("project", r.label, r.iri, code, source_name(r.graph), theme=r.theme or ""))
         tied[r.iri] |= {r.territory} if r.territory else set()
+    scope = {r.entity: (int(r.trainings), int(r.schools), int(r.trades)) for r in rows.scopes}
     return {
         iri: replace(a, territories=frozenset(tied[iri]), closed=territories.closure(tied[iri]),
-                     sectors=None if a.kind == "project" else frozenset(sectors[iri]))
+                     sectors=None if a.kind == "project" else frozenset(sectors[iri]), scope=scope.get(iri))
         for iri, a in first.items()
     }
 

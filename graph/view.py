@@ -82,7 +82,10 @@ def _tooltip(d: dict) -> str:
             lines.append(f"{name} : {html.escape(str(d[key]))}")
     if kind in net.ACTOR_KINDS:
         trades = d.get("trades")
-        lines.append(f"métiers : {len(trades) if trades is not None else 'inconnus'}")
+        lines.append(f"métiers (par ses membres) : {len(trades) if trades is not None else 'inconnus'}")
+        if d.get("scope_trainings") is not None:
+            lines.append(f"périmètre sectoriel (déduit, pas des membres) : {d['scope_trainings']} formations, "
+                         f"{d['scope_schools']} établissements, {d['scope_trades']} métiers")
     if d.get("source"):
         lines.append(f"source : {html.escape(str(d['source']))}")
     iri = html.escape(str(d.get("iri", "")))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -54,7 +55,15 @@ def test_counts_match_the_raw_files(built):
     uais |= set(column("inserjeunes_cfa_uai_2022_2023.csv", "n°UAI de l'établissement"))
     uais |= set(column("cfa_sous_convention_regionale_uai.csv", "numero_uai"))
     uais |= set(column("orion_uai_mefstat_attractivite_2022.csv", "Etablissement d'accueil"))
-    assert counts["cmq:School"] == len(uais)
+    uais |= set(column("cmq_membres.csv", "uai")) - {""}
+    uais |= {r["uai"] for r in json.loads((DATA / "lycees_geolocalisation_ival_2025.json").read_text(encoding="utf-8"))["lycees"]}
+    # the Annuaire's second-degree establishments (its documented rule: these types, natures 3xx/4xx, or a training flag)
+    flags = ("Voie_generale", "Voie_technologique", "Voie_professionnelle", "Apprentissage", "Post_BAC", "GRETA")
+    with (DATA / "fr-en-annuaire-education.csv").open(encoding="utf-8-sig", newline="") as f:
+        uais |= {r["Identifiant_de_l_etablissement"] for r in csv.DictReader(f, delimiter=";")
+                 if r["Type_etablissement"] in ("Lycée", "Collège", "EREA", "Autre") or r["code_nature"][:1] in ("3", "4")
+                 or any(r[c] == "1" for c in flags)}
+    assert counts["cmq:School"] == len(uais) == 7446
     assert counts["cmq:Trade"] == len(column("orion_rome_fiches.csv", "code_rome")) == 609
     assert counts["cmq:Training"] >= len(column("bcn_v_formation_diplome.csv", "FORMATION_DIPLOME")) == 11261
 

@@ -3,7 +3,8 @@
 The built default graph is pushed once per test session to each server (skipped when the server already
 holds it, e.g. after tests/test_push.py). Each saved query runs with its example parameters and, when it
 has only optional parameters, with none; the rows are compared as sets of tuples of normalised values
-(``engine.to_python`` output; NaN/None as None; floats and decimals rounded to 6 digits).
+(``engine.to_python`` output; NaN/None as None; floats and decimals rounded to 6 digits; the parts of a
+``GROUP_CONCAT(…; separator=" | ")`` sorted, since SPARQL leaves their order to the engine).
 """
 # ruff: noqa: F811  (the server fixtures are imported from servers.py, then named as test arguments)
 
@@ -50,6 +51,8 @@ def normalised(value: object) -> object:
         return value
     if isinstance(value, (float, Decimal)):
         return round(float(value), 6)
+    if isinstance(value, str) and " | " in value:
+        return " | ".join(sorted(value.split(" | ")))
     return value
 
 

@@ -306,7 +306,7 @@ def test_csv_counts_known_figures(csv_files):
     by_name = {p.stem: p for p in csv_files}
     count = {name: len(path.read_text(encoding="utf-8").splitlines()) - 1 for name, path in by_name.items()}
     assert count["campuses"] == 105
-    assert count["schools"] == 6246
+    assert count["schools"] == 7446  # InserJeunes, ACCE, Affelnet, the members list, the lycées file, the Annuaire (test_build)
     assert count["trainings"] == 11261
     assert count["trades"] == 609
     assert count["clusters"] == 72
@@ -493,3 +493,36 @@ def test_export_runs_the_chosen_parts(store, tmp_path, monkeypatch):
     assert {"campuses.csv", "datapackage.json", "catalog.ttl", "catalog.jsonld"} <= names
     with pytest.raises(ValueError):
         ex.export(store, tmp_path, ["xml"])
+
+
+def test_memberships_say_which_source_states_them(csv_files):
+    """cmq_membres.csv names the lycée Nelson Mandela (0250001R) a member of three campuses, lines 2, 6 and 9, citing one page."""
+    import csv as csv_module
+
+    path = next(p for p in csv_files if p.stem == "memberships")
+    rows = [r for r in csv_module.DictReader(path.open(encoding="utf-8", newline="")) if r["member"].endswith("/0250001R")]
+    assert sorted(r["organization"].rsplit("/", 2)[-2] for r in rows) == ["besancon", "besancon", "dijon"]
+    for r in rows:
+        assert r["role"].endswith("/role/membre")
+        assert r["sources"] == "https://w3id.org/cmqgraph/graph/cmq_membres"
+        assert r["certainty"].endswith("/certitude/confirme")
+        assert r["source_url"] == "https://www.ac-besancon.fr/des-filieres-d-avenir-au-coeur-de-la-relation-ecole-entreprise-123269"
+    support = [r for r in csv_module.DictReader(path.open(encoding="utf-8", newline="")) if "/mobicampus" in r["organization"]
+               and r["role"].endswith("/role/support")]
+    assert [set(r["sources"].split(" | ")) for r in support] == [
+        {"https://w3id.org/cmqgraph/graph/cmq_membres", "https://w3id.org/cmqgraph/graph/links"}]
+
+
+def test_sector_scopes_are_a_table_of_their_own(csv_files):
+    """103 of the 105 campuses (not the two of Polynésie, without territory) and 70 of the 72 pôles (not Pin maritime
+    and Hippolia, whose themes match no keyword) get a scope; Mobicampus's holds 18 trainings, 7 schools, 15 trades
+    (counted from the Affelnet, BCN and Certif Info files by hand: académie 03, NSF groups of the Mobilité rows)."""
+    import csv as csv_module
+
+    path = next(p for p in csv_files if p.stem == "sector_scopes")
+    rows = list(csv_module.DictReader(path.open(encoding="utf-8", newline="")))
+    assert len(rows) == 103 + 70
+    (mobicampus,) = [r for r in rows if "/mobicampus" in r["scope_of"]]
+    assert (mobicampus["trainings"], mobicampus["schools"], mobicampus["trades"]) == ("18", "7", "15")
+    assert mobicampus["territories"] == "https://w3id.org/cmqgraph/id/academie/03"
+    assert mobicampus["method"].startswith("Périmètre déduit, jamais une adhésion")

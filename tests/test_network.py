@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import networkx as nx
+import pyoxigraph as ox
 import pytest
 from conftest import DATA
 
@@ -94,10 +95,25 @@ def test_jaccard():
 # ------------------------------------------------------------------------------------- the default graph
 
 
+def _trades_of_school(store, uai: str) -> set[str]:
+    """The ROME codes the trainings a school offers lead to, read from the store with SPARQL."""
+    cmq, skos = "https://w3id.org/cmqgraph/ontology#", "http://www.w3.org/2004/02/skos/core#"
+    sparql = f"SELECT DISTINCT ?code ?uai WHERE {{ ?s <{cmq}uai> ?uai ; <{cmq}offers> ?f . ?f <{cmq}leadsToTrade>/<{skos}notation> ?code }}"
+    solutions = cmqgraph.open_store(store).query(
+        sparql, use_default_graph_as_union=True, substitutions={ox.Variable("uai"): ox.Literal(uai)}
+    )
+    return {row["code"].value for row in solutions}
+
+
 def test_real_rows_match_the_store(built):
     store, _ = built
     G = net.project(store, campus="Thiviers", cluster="Xylofutur")
-    assert {G.nodes[t]["code"] for t in G.nodes[THIVIERS]["trades"]} == set(T_THIVIERS)
+    # Thiviers: its support, the lycée Porte d'Aquitaine (0240039M, whose trades are T_THIVIERS), and the lycée
+    # Léonard de Vinci (0240984P), a member in cmq_membres.csv (line 132)
+    assert _trades_of_school(store, "0240039M") == set(T_THIVIERS)
+    expected = set(T_THIVIERS) | _trades_of_school(store, "0240984P")
+    assert len(expected) > len(T_THIVIERS)
+    assert {G.nodes[t]["code"] for t in G.nodes[THIVIERS]["trades"]} == expected
     assert set(G.nodes[XYLOFUTUR]["territories"]) == {R75, R84}
     M = net.project(store, campus="Campus Jean-Louis Martres")
     assert {M.nodes[t]["code"] for t in M.nodes[MARTRES]["trades"]} == set(T_MARTRES)
@@ -153,3 +169,14 @@ def test_gexf_and_graphml_do_not_depend_on_the_process_hash_seed(tmp_path):
         written.append((gexf.read_bytes(), graphml.read_bytes()))
     assert written[0] == written[1]
     assert b'lastmodifieddate="2023-11-14"' in written[0][0] and f"<creator>cmqgraph {cmqgraph.__version__}</creator>".encode() in written[0][0]
+
+
+def test_the_sector_scope_is_an_attribute_apart_from_the_members(built):
+    """Mobicampus's scope (18 trainings, 7 schools, 15 trades: see test_export) rides on its node, not as member ties."""
+    store, _ = built
+    G = net.project(store, campus="Mobicampus")
+    (campus,) = [n for n, d in G.nodes(data=True) if d["kind"] == "campus"]
+    d = G.nodes[campus]
+    assert (d["scope_trainings"], d["scope_schools"], d["scope_trades"]) == (18, 7, 15)
+    member_schools = {v for v in G[campus] if G.nodes[v]["kind"] == "school"}
+    assert "https://w3id.org/cmqgraph/id/etablissement/0251994G" not in member_schools  # in the scope, not a member

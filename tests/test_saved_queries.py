@@ -422,3 +422,14 @@ def test_insertion_of_plasticampus(built):
     frame = run(built, "insertion_du_campus", campus="Plasticampus")
     assert set(frame.uai) == {"0011119L"}
     assert {"ensemble", "apprentis", "scolaires"} <= set(frame.population)
+
+
+def test_perimetre_du_campus_is_the_sector_scope_not_the_members(built):
+    """Mobicampus's scope: BAC PRO maintenance des véhicules (40025214, NSF group 252 → Mobilité) as Affelnet 2022
+    offers it in the académie de Besançon, at the lycées Germaine Tillion (0251994G) and 0700011G; neither is a member
+    the members file names (it names only the lycée Nelson Mandela, 0250001R, among Mobicampus's schools)."""
+    frame = run(built, "perimetre_du_campus", campus="mobicampus")
+    assert set(frame.filiere) == {"Mobilité, aéronautique, transports terrestres et maritimes"}
+    assert {"0251994G", "0700011G"} <= set(frame[frame.cfd == "40025214"].uai)
+    assert not frame[frame.uai != "0250001R"].membre_connu.any()
+    assert (frame.nb_metiers >= 0).all() and frame.nb_metiers.max() > 0

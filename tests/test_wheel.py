@@ -29,11 +29,13 @@ def test_wheel_builds_the_graph_from_another_directory(tmp_path):
         sys.executable,
         "-c",
         "from cmqgraph.resources import ontology_path, shapes_path, context_path; from cmqgraph.builder import default_data_dir;"
-        "print(all(p.is_file() for p in (ontology_path(), shapes_path(), context_path())), len(list(default_data_dir().glob('*.csv'))))",
+        "print(all(p.is_file() for p in (ontology_path(), shapes_path(), context_path())), "
+        "*sorted(p.name for p in default_data_dir().iterdir() if p.suffix in ('.csv', '.json')))",
         cwd=elsewhere,
         env=env,
     )
-    assert resources.stdout.split() == ["True", "25"], resources.stderr
+    shipped = sorted(p.name for p in (ROOT / "graph" / "data").iterdir() if p.suffix in (".csv", ".json"))
+    assert resources.stdout.split() == ["True", *shipped], resources.stderr
     built = run(sys.executable, "-m", "cmqgraph", "build", "--show-issues", "0", "--issues-file", "issues.csv", cwd=elsewhere, env=env)
     assert built.returncode == 0, built.stderr[-2000:]
     issues = (elsewhere / "issues.csv").read_text(encoding="utf-8").splitlines()

@@ -51,8 +51,11 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "pia3": ("cmqgraph.sources.pia3", "Pia3Laureats"),
     "links": ("cmqgraph.sources.links", "Links"),
     "cmq_membres": ("cmqgraph.sources.cmq_membres", "CampusMembers"),
+    "lycees_ival": ("cmqgraph.sources.lycees_ival", "LyceesIval"),
+    "annuaire_education": ("cmqgraph.sources.annuaire_education", "AnnuaireEducation"),
     "orion_cmq_noms": ("cmqgraph.sources.orion_cmq_noms", "OrionCampusNames"),
     "faits_bfc": ("cmqgraph.sources.faits_bfc", "CuratedFacts"),
+    "sector_scope": ("cmqgraph.sources.sector_scope", "SectorScope"),
 }
 
 

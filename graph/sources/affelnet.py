@@ -34,6 +34,7 @@ from .. import iris
 from ..iris import CMQ
 from .base import Row, Source, SourceFile, Triple, uai_is_valid
 from .inserjeunes import locate_school, territory_triples
+from .records import Offer
 
 __all__ = ["Affelnet", "PLACEHOLDER_CAPACITIES"]
 
@@ -91,6 +92,7 @@ class Affelnet(Source):
         "No school names. Duplicated (UAI, MEF STAT 11) rows are summed, as Orion does; placeholder capacities (999) are left out."
     )
     reads = ("cfd_of_mefstat11", "schools", "academie_of_departement", "region_of_academie")
+    publishes = ("offers",)
 
     def triples(self) -> Iterator[Triple]:
         cfd_of = self.read("cfd_of_mefstat11")
@@ -130,6 +132,7 @@ class Affelnet(Source):
             if offer.uai not in schools and offer.uai not in typed:
                 typed.add(offer.uai)
                 yield from self._unnamed_school(offer)
+        self.publish("offers", tuple(Offer(offer.uai, offer.mefstat11, offer.cfd) for offer in offers.values()))
 
     def _add(self, row: Row, column: str, total: int | None) -> int | None:
         """Add the integer in ``row[column]`` to ``total``; None (unknown) absorbs."""

@@ -25,7 +25,7 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from ..errors import RowIssue, SourceFileError
 from ..iris import source_graph
-from .files import CsvFile, read_geojson
+from .files import CsvFile, read_geojson, read_json
 from .records import INDEXES
 
 __all__ = [
@@ -75,7 +75,7 @@ class SourceFile:
     delimiter : str
         The separator, ``;`` for every shipped CSV.
     format : str
-        ``csv`` or ``geojson`` (a GeoJSON FeatureCollection).
+        ``csv``, ``geojson`` (a GeoJSON FeatureCollection) or ``json`` (a JSON document whose source checks its structure).
     """
 
     name: str
@@ -198,8 +198,8 @@ class BuildContext:
             What :meth:`read_csv` or :meth:`read_geojson` would raise for the file, or a CSV file has no rows.
         """
         path = self.path(spec.name)
-        if spec.format == "geojson":
-            read_geojson(path)
+        if spec.format in ("geojson", "json"):
+            (read_geojson if spec.format == "geojson" else read_json)(path)
             return
         if not CsvFile(path, spec.delimiter, spec.columns).has_rows():
             raise SourceFileError(path, "the file has a header but no rows", 2)

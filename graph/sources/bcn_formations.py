@@ -25,6 +25,7 @@ __all__ = ["BcnFormations", "CFD_CODE", "french_date", "gyear"]
 CFD_CODE = re.compile(r"^[0-9A-Z]{8}$")
 _FRENCH_DATE = re.compile(r"^([0-9]{2})/([0-9]{2})/([0-9]{4})$")
 _RNCP_LEVEL = re.compile(r"^0[1-8]$")
+_NSF_GROUP = re.compile(r"^[0-9]{3}$")
 
 
 def french_date(value: str) -> Literal | None:
@@ -68,10 +69,11 @@ class BcnFormations(Source):
         "All 11,261 CFD of the 2025 extract, open and closed. The RNCP level is left out when the BCN says unknown "
         "(00, 99, XX: 83 rows); session years are filled for a third of the diplomas only."
     )
-    publishes = ("cfds",)
+    publishes = ("cfds", "nsf_of_cfd")
 
     def triples(self) -> Iterator[Triple]:
         cfds: set[str] = set()
+        nsf_of_cfd: dict[str, str] = {}
         for row in self.rows():
             cfd = row["FORMATION_DIPLOME"]
             if not CFD_CODE.match(cfd):
@@ -85,8 +87,11 @@ class BcnFormations(Source):
                 self.ctx.issue(row, "LIBELLE_LONG_200", "diploma without a label; row skipped")
                 continue
             cfds.add(cfd)
+            if _NSF_GROUP.match(row["GROUPE_SPECIALITE"]):
+                nsf_of_cfd[cfd] = row["GROUPE_SPECIALITE"]
             yield from self._training(cfd, label, row)
         self.publish("cfds", frozenset(cfds))
+        self.publish("nsf_of_cfd", nsf_of_cfd)
 
     def _training(self, cfd: str, label: Literal, row: Row) -> Iterator[Triple]:
         node = iris.training(cfd)
@@ -103,7 +108,7 @@ class BcnFormations(Source):
             yield node, CMQ.level, Literal(row["NIVEAU_FORMATION_DIPLOME"])
         if _RNCP_LEVEL.match(row["NIVEAU_QUALIFICATION_RNCP"]):
             yield node, CMQ.rncpLevel, Literal(int(row["NIVEAU_QUALIFICATION_RNCP"]), datatype=XSD.integer)
-        if re.fullmatch(r"[0-9]{3}", row["GROUPE_SPECIALITE"]):
+        if _NSF_GROUP.match(row["GROUPE_SPECIALITE"]):
             yield node, CMQ.nsfGroup, Literal(row["GROUPE_SPECIALITE"] + row["LETTRE_SPECIALITE"].lower())
         for column, prop in (("DATE_OUVERTURE", CMQ.openingDate), ("DATE_FERMETURE", CMQ.closingDate)):
             if row[column]:

@@ -89,7 +89,11 @@ class CampusList(Source):
                 yield node, CMQ.inAcademie, iris.academie(code)
             for code in regions:
                 yield node, CMQ.inRegion, iris.region(code)
-            yield from self._sector(node, row)
+            sector = self._sector_of(row)
+            if sector is not None:
+                yield node, CMQ.sector, iris.sector(row["filiere"])
+                if re.search(r"filière (déduite|= hypothèse|assignée)", row["remarque"].lower()):
+                    yield node, CMQ.sectorCertainty, iris.certainty("deduit")
             if row["ville"]:
                 yield node, CMQ.city, Literal(row["ville"], lang="fr")
             if row["site_web"].startswith("http"):
@@ -98,20 +102,18 @@ class CampusList(Source):
                 yield node, CMQ.supportEstablishmentName, Literal(row["etablissement_support"], lang="fr")
             yield from provenance(node, row)
             yield from self._labels(node, row)
-            campuses.append(Campus(node, name, tuple(academies), tuple(regions), row["etablissement_support"]))
+            campuses.append(Campus(node, name, tuple(academies), tuple(regions), row["etablissement_support"], sector))
         self.publish("campuses", tuple(campuses))
 
-    def _sector(self, node: URIRef, row) -> Iterator[Triple]:
+    def _sector_of(self, row) -> str | None:
+        """Return the slug of the row's filière (None, with a warning when it is not one of the 12)."""
         name = row["filiere"]
         if not name:
-            return
+            return None
         if slug(name) not in self.read("sectors"):
             self.ctx.issue(row, "filiere", "not one of the 12 CMQ filières; sector left out", "warning")
-            return
-        yield node, CMQ.sector, iris.sector(name)
-        remark = row["remarque"].lower()
-        if re.search(r"filière (déduite|= hypothèse|assignée)", remark):
-            yield node, CMQ.sectorCertainty, iris.certainty("deduit")
+            return None
+        return slug(name)
 
     def _labels(self, node: URIRef, row) -> Iterator[Triple]:
         status = row["excellence"] or "inconnu"

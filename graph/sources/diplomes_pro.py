@@ -73,10 +73,12 @@ class DiplomesPro(Source):
         "« en cours »; 50 rows have no sector; about 70 CFDs are written without the dash or the key letter."
     )
     optional_reads = ("cfds",)
+    publishes = ("cpc_of_cfd",)
 
     def triples(self) -> Iterator[Triple]:
         known = self.read_optional("cfds")
         seen: set[str] = set()
+        cpc_of_cfd: dict[str, str] = {}
         for row in self.rows():
             cfd, usual = normalise_cfd(row["Code diplôme"])
             if cfd is None:
@@ -93,6 +95,7 @@ class DiplomesPro(Source):
             node = iris.training(cfd)
             cpc = text(row["Commission professionnelle consultative"])
             if cpc is not None:
+                cpc_of_cfd[cfd] = str(cpc)
                 yield node, CMQ.cpc, cpc
             if row["Secteur"] not in ("", "Secteur"):
                 yield node, CMQ.cpcSector, text(row["Secteur"])
@@ -113,3 +116,4 @@ class DiplomesPro(Source):
                     self.ctx.issue(row, column, "not a year; session left out", "warning")
             if row["Commentaire"].strip(" ."):
                 yield node, SKOS.editorialNote, text(row["Commentaire"])
+        self.publish("cpc_of_cfd", cpc_of_cfd)

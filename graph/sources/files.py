@@ -36,7 +36,7 @@ from typing import Any
 
 from ..errors import SourceFileError
 
-__all__ = ["MAX_CELL", "utf8_text", "line_of", "decode", "CsvFile", "read_geojson"]
+__all__ = ["MAX_CELL", "utf8_text", "line_of", "decode", "CsvFile", "read_json", "read_geojson"]
 
 #: The longest cell accepted, in characters: the csv module's default field limit (other libraries may raise
 #: the module's limit, which is global, so the reader checks its own).
@@ -224,6 +224,21 @@ class CsvFile:
                 )
 
 
+def read_json(path: Path) -> Any:
+    """Return the JSON document in ``path`` (its source checks what it holds).
+
+    Raises
+    ------
+    SourceFileError
+        The file is not UTF-8 JSON (with the line and column of the error).
+    """
+    text = decode(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceFileError(path, f"not JSON: {exc.msg} (column {exc.colno})", exc.lineno) from exc
+
+
 def read_geojson(path: Path) -> list[dict[str, Any]]:
     """Return the features of the GeoJSON FeatureCollection in ``path``, each checked to have properties and a geometry.
 
@@ -232,11 +247,7 @@ def read_geojson(path: Path) -> list[dict[str, Any]]:
     SourceFileError
         The file is not UTF-8 JSON (with the line and column of the error), or not a FeatureCollection.
     """
-    text = decode(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceFileError(path, f"not JSON: {exc.msg} (column {exc.colno})", exc.lineno) from exc
+    data = read_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("features"), list):
         kind = type(data).__name__ if not isinstance(data, dict) else "object without a 'features' list"
         raise SourceFileError(path, f"not a GeoJSON FeatureCollection (the file holds a JSON {kind})")

@@ -102,7 +102,7 @@ class Links(Source):
         "schools outside those lists become organisations without UAI. Pôle sectors come from a keyword table, not an official mapping."
     )
     reads = ("schools", "campuses", "pia3_projects", "trades_of_cfd", "clusters")
-    publishes = ("support_of_campus", "organisation_aliases")
+    publishes = ("support_of_campus", "organisation_aliases", "sectors_of_cluster")
 
     def expected_rows(self) -> int:
         return 0
@@ -174,12 +174,14 @@ class Links(Source):
                 yield iris.training(cfd), CMQ.leadsToTrade, iris.trade(rome)
 
     def _cluster_sectors(self) -> Iterator[Triple]:
+        sectors_of: dict[URIRef, tuple[str, ...]] = {}
         for cluster in self.read("clusters"):
             theme = slug(cluster.theme, max_length=400)
             for sector, pattern in _PATTERNS.items():
                 found = pattern.search(theme)
                 if not found:
                     continue
+                sectors_of[cluster.iri] = (*sectors_of.get(cluster.iri, ()), slug(sector))
                 node = URIRef(f"{cluster.iri}/filiere/{slug(sector)}")
                 yield cluster.iri, CMQ.sector, iris.sector(sector)
                 yield node, RDF.type, CMQ.SectorMatch
@@ -188,3 +190,4 @@ class Links(Source):
                 yield node, CMQ.matchedKeyword, Literal(found.group(1))
                 yield node, CMQ.matchMethod, Literal("mot-clé du thème du pôle (table SECTOR_KEYWORDS de cmqgraph)", lang="fr")
                 yield node, RDFS.comment, Literal(f"thème : {cluster.theme}", lang="fr")
+        self.publish("sectors_of_cluster", sectors_of)

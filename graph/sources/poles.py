@@ -92,7 +92,7 @@ class Poles(Source):
                 yield node, FOAF.homepage, URIRef(row["site_web"])
             yield from provenance(node, row)
             yield from self._phases(node, row)
-            clusters.append(Cluster(node, name, row["theme_secteur"]))
+            clusters.append(Cluster(node, name, row["theme_secteur"], tuple(dict.fromkeys(main + others))))
         self.publish("clusters", tuple(clusters))
 
     def _phases(self, node: URIRef, row) -> Iterator[Triple]:

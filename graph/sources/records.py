@@ -22,16 +22,20 @@ academie_of_departement  Mapping[str, str]         territoires
 sectors                  frozenset[str]            filieres
 rome_codes               frozenset[str]            rome
 cfds                     frozenset[str]            bcn_formations
+nsf_of_cfd               Mapping[str, str]         bcn_formations
 cfd_of_mefstat11         Mapping[str, str]         bcn_mef
+cpc_of_cfd               Mapping[str, str]         diplomes_pro
 trades_of_cfd            Mapping[str, frozenset]   certifinfo
 inserjeunes_schools      Mapping[str, School]      inserjeunes
 schools                  Mapping[str, School]      acce
+offers                   tuple[Offer, ...]         affelnet
 campuses                 tuple[Campus, ...]        cmq
 clusters                 tuple[Cluster, ...]       poles
 ti_projects              tuple[Project, ...]       territoires_innovation
 pia3_projects            tuple[Project, ...]       pia3
 support_of_campus        Mapping[URIRef, Support]  links
 organisation_aliases     Mapping[str, URIRef]      links
+sectors_of_cluster       Mapping[URIRef, tuple]    links
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from typing import Any
 
 from rdflib import URIRef
 
-__all__ = ["School", "Campus", "Cluster", "Project", "Support", "Index", "INDEXES"]
+__all__ = ["School", "Offer", "Campus", "Cluster", "Project", "Support", "Index", "INDEXES"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,23 +62,35 @@ class School:
 
 
 @dataclass(frozen=True, slots=True)
+class Offer:
+    """A training offer of Affelnet: the school (UAI), the MEF STAT 11 of the offer and the CFD that MEF prepares."""
+
+    uai: str
+    mefstat11: str
+    cfd: str
+
+
+@dataclass(frozen=True, slots=True)
 class Campus:
-    """A campus of the curated list: its IRI, name, académie and région codes, and its support establishment as written."""
+    """A campus of the curated list: its IRI, name, académie and région codes, its support establishment as written,
+    and the slug of its filière (None when the list gives none of the 12)."""
 
     iri: URIRef
     name: str
     academies: tuple[str, ...]
     regions: tuple[str, ...]
     support: str
+    sector: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Cluster:
-    """A pôle de compétitivité: its IRI, name and theme as written."""
+    """A pôle de compétitivité: its IRI, name, theme as written and région codes (its main région first)."""
 
     iri: URIRef
     name: str
     theme: str
+    regions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,14 +176,18 @@ INDEXES: dict[str, Index] = _table(
     ("sectors", "filieres", frozenset, str, None, "slugs of the 12 filières"),
     ("rome_codes", "rome", frozenset, str, None, "ROME 4.0 fiche codes"),
     ("cfds", "bcn_formations", frozenset, str, None, "CFD codes of the BCN diploma table"),
+    ("nsf_of_cfd", "bcn_formations", Mapping, str, str, "CFD → NSF group of the training (the three digits of GROUPE_SPECIALITE)"),
     ("cfd_of_mefstat11", "bcn_mef", Mapping, str, str, "MEF STAT 11 → CFD (the first when two CFDs share it)"),
+    ("cpc_of_cfd", "diplomes_pro", Mapping, str, str, "CFD → CPC of the diplôme professionnel, as the list writes it (first row of a CFD listed twice)"),
     ("trades_of_cfd", "certifinfo", Mapping, frozenset, str, "CFD → ROME codes of the certifications that certify it"),
     ("inserjeunes_schools", "inserjeunes", Mapping, School, str, "UAI → School, as InserJeunes names it"),
     ("schools", "acce", Mapping, School, str, "UAI → School: InserJeunes' schools, then the ACCE CFA InserJeunes lacks"),
+    ("offers", "affelnet", tuple, Offer, None, "the Affelnet offers, one per (UAI, MEF STAT 11) pair, in the file's order"),
     ("campuses", "cmq", tuple, Campus, None, "the campuses of the curated list, in its order"),
     ("clusters", "poles", tuple, Cluster, None, "the pôles de compétitivité, in the list's order"),
     ("ti_projects", "territoires_innovation", tuple, Project, None, "the Territoires d'innovation laureates"),
     ("pia3_projects", "pia3", tuple, Project, None, "the TIP-CMQ and campus connectés laureates"),
     ("support_of_campus", "links", Mapping, Support, URIRef, "campus IRI → its support establishment"),
     ("organisation_aliases", "links", Mapping, URIRef, str, "slug of an acronym (« UTBM ») → the organisation minted for it"),
+    ("sectors_of_cluster", "links", Mapping, tuple, URIRef, "pôle IRI → slugs of the filières its theme's keywords give (cmq:SectorMatch)"),
 )
