@@ -337,7 +337,8 @@ def test_ti_contains_mobicampus(built):
 def test_trade_gaps_exclude_covered_trades(built):
     gaps = run(built, "metiers_non_couverts", region="Auvergne-Rhône-Alpes")
     covered = run(built, "metiers_du_campus", campus="Plasticampus")
-    assert len(gaps) > 0
+    covered = covered[covered.nb_formations_membres > 0]  # the gaps are those of the campuses' members
+    assert len(gaps) > 0 and len(covered) > 0
     assert not set(gaps.code_rome) & set(covered.code_rome)
 
 
@@ -433,3 +434,38 @@ def test_perimetre_du_campus_is_the_sector_scope_not_the_members(built):
     assert {"0251994G", "0700011G"} <= set(frame[frame.cfd == "40025214"].uai)
     assert not frame[frame.uai != "0250001R"].membre_connu.any()
     assert (frame.nb_metiers >= 0).all() and frame.nb_metiers.max() > 0
+
+
+def test_metiers_du_campus_tells_members_from_scope(built):
+    """Mobicampus: its member lycée Nelson Mandela (0250001R, lycée des métiers de la plasturgie) leads to ROME H3201
+    (plasturgiste); the bac pro maintenance des véhicules of its scope (40025214, Certif Info) to I1604."""
+    frame = run(built, "metiers_du_campus", campus="Mobicampus")
+    origin = dict(zip(frame.code_rome, frame.origine, strict=True))
+    assert origin["H3201"] == "membres"
+    assert origin["I1604"] == "périmètre (déduit)"
+    assert set(frame.origine) <= {"membres", "périmètre (déduit)", "membres et périmètre"}
+    both = frame[frame.origine == "membres et périmètre"]
+    assert ((both.nb_formations_membres > 0) & (both.nb_formations_perimetre > 0)).all()
+
+
+def test_etablissements_a_inviter_are_scope_schools_that_are_not_members(built):
+    """Mobicampus: the lycées Germaine Tillion (0251994G, Montbéliard) and Henri Fertet (0700011G, Gray) offer the bac
+    pro maintenance des véhicules (40025214) in its académie and are in no member list; every row is in its scope."""
+    frame = run(built, "etablissements_a_inviter", campus="mobicampus")
+    assert {"0251994G", "0700011G"} <= set(frame.uai)
+    scope = set(run(built, "perimetre_du_campus", campus="mobicampus").uai)
+    members = set(run(built, "etablissements_du_campus", campus="mobicampus").uai.dropna())
+    assert set(frame.uai) <= scope and not set(frame.uai) & members
+    assert (frame.nb_formations >= 1).all()
+
+
+def test_metiers_absents_du_pole_are_outside_its_scope(built):
+    """Pôle Véhicule du Futur: the trades its scope (its régions) reaches are never listed as absent; the
+    mécanicien automobile (I1604), whose bac pro is offered in Bourgogne-Franche-Comté, is not absent."""
+    frame = run(built, "metiers_absents_du_pole", pole="Véhicule du Futur")
+    assert len(frame) > 0 and (frame.nb_formations_ailleurs >= 1).all()
+    assert "I1604" not in set(frame.code_rome)
+    reached = select(
+        "SELECT ?code WHERE { ?s a cmq:SectorScope ; cmq:scopeOf ?p ; cmq:scopeTrade/skos:notation ?code . "
+        "?p rdfs:label \"Pôle Véhicule du Futur\"@fr }", store=built[0])
+    assert len(reached) > 0 and not set(frame.code_rome) & set(reached.code)
