@@ -512,20 +512,30 @@ def _filters(command):
     return command
 
 
+#: The option of ``view`` and ``network`` that also draws each campus's sector scope schools (derived, never members).
+_SCOPE = click.option(
+    "--scope", is_flag=True,
+    help="Also add the schools of each campus's sector scope (derived from its filière and territory) that are not its members, "
+         "kept apart: nodes of kind scope_school tied by in_scope edges, drawn lighter. Off by default; an aggregated view leaves them out.",
+)
+
+
 @main.command("view")
 @_filters
+@_SCOPE
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("view.html"), show_default=True, help="HTML file to write.")
 @click.option("--max-nodes", type=int, default=DEFAULT_MAX_NODES, show_default=True, help="Aggregate the view above this many nodes.")
 @click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Also write a screenshot (headless Chromium).")
 @click.pass_obj
 @_fail_cleanly
-def view_command(store, out, max_nodes, png, **filters) -> None:
+def view_command(store, out, max_nodes, png, scope, **filters) -> None:
     """Write an interactive HTML view (it opens offline) of where campuses, pôles and projects overlap.
 
     Without filters the national view is aggregated and says so; --region, --academie or --campus drill
-    down. An unknown name gets close suggestions.
+    down; --scope adds, lighter, the schools of a campus's sector scope that are not members. An unknown
+    name gets close suggestions.
     """
-    path = write_view(store, out=out, max_nodes=max_nodes, **filters)
+    path = write_view(store, out=out, max_nodes=max_nodes, scope=scope, **filters)
     console.print(f"wrote {path}")
     if png:
         screenshot(path, png)
@@ -534,15 +544,17 @@ def view_command(store, out, max_nodes, png, **filters) -> None:
 
 @main.command("network")
 @_filters
+@_SCOPE
 @click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path), help="Write pairs, centrality, communities and territories as CSV here.")
 @click.option("--gexf", type=click.Path(dir_okay=False, path_type=Path), help="Write the network as GEXF (Gephi).")
 @click.option("--graphml", type=click.Path(dir_okay=False, path_type=Path), help="Write the network as GraphML (Cytoscape).")
 @click.option("--seed", type=int, default=42, show_default=True, help="Seed of the Louvain communities.")
 @click.pass_obj
 @_fail_cleanly
-def network_command(store, csv_dir, gexf, graphml, seed, **filters) -> None:
-    """Overlap metrics (Jaccard of trades, territories and filières; centrality; Louvain communities) and exports."""
-    graph = project_graph(store, **filters)
+def network_command(store, csv_dir, gexf, graphml, seed, scope, **filters) -> None:
+    """Overlap metrics (Jaccard of trades, territories and filières, and apart of members and scope trades; centrality;
+    Louvain communities) and exports."""
+    graph = project_graph(store, scope=scope, **filters)
     tables = overlap_metrics(graph, seed=seed)
     if csv_dir:
         for path in write_csv(tables, csv_dir):

@@ -2,15 +2,18 @@
 
 :func:`project` runs a handful of SPARQL SELECTs on the built store and returns a :class:`networkx.Graph`
 whose nodes are the **actors** (campus, cluster = pôle de compétitivité, project = PIA3 regional project)
-and what ties them (school, training, trade, territory, sector). Every node carries ``kind``, ``label``
-(French), ``iri``, ``code`` and ``source`` (the named graph it comes from); every edge carries
-``relation`` and ``weight``:
+and what ties them (school, training, trade, territory, sector; on demand, the schools of a campus's
+sector scope, kind ``scope_school``). Every node carries ``kind``, ``label`` (French), ``iri``, ``code``
+and ``source`` (the named graph it comes from); every edge carries ``relation`` and ``weight``:
 
 =================  ==========================================================  ========================
 relation           between                                                      weight
 =================  ==========================================================  ========================
-``membership``     school–campus (role ``support``), campus–project             1
-                   (role ``campus-associe``)
+``membership``     school–campus (``role``: ``support``, ``membre``,            1
+                   ``partenaire``, joined by ``+``), campus–project (role
+                   ``campus-associe``)
+``in_scope``       scope school–campus, only with ``project(scope=True)``:      1
+                   derived (graph ``sector_scope``), never a membership
 ``offers``         school–training                                              1
 ``leads_to``       training–trade                                               1
 ``in_territory``   actor or school–territory (région, académie, département)    1
@@ -21,27 +24,43 @@ relation           between                                                      
                                                                                 sectors)
 =================  ==========================================================  ========================
 
-**Sets of an actor** (the basis of every overlap metric):
+**Sets of an actor** (the basis of every overlap metric, :func:`actor_sets`):
 
-* trades *T(a)*: for a campus, the ROME trades reached by the trainings its support schools offer
-  (``org:member`` of a membership of the campus, a ``cmq:School``, ``cmq:offers`` a training that
-  ``cmq:leadsToTrade``). The graph links no trade to a pôle or a project, and most campuses' support
-  establishment is not a school with an offer: *T(a)* is then **unknown** (``None``), not empty;
+* trades *T(a)*: for a campus, the ROME trades reached by the trainings its member schools offer
+  (``org:member`` of a membership of the campus, any role, or its ``cmq:supportEstablishment``, a
+  ``cmq:School``, ``cmq:offers`` a training that ``cmq:leadsToTrade``). The graph links no trade to a pôle
+  or a project, and many campuses have no member school with an offer: *T(a)* is then **unknown**
+  (``None``), not empty;
 * territories *R(a)*: the territories the actor is tied to (campus: académie and région; pôle: its
   régions; project: its ``cmq:territory``), **closed upward** (a département adds its académie and région,
   an académie its région), so that sets given at different levels can be compared;
-* sectors *S(a)*: the CMQ filières (campus, pôle); unknown for projects.
+* sectors *S(a)*: the CMQ filières (campus, pôle); unknown for projects;
+* members *M(a)* (node attribute ``members``): every ``org:member`` of a membership of the actor, **any
+  role**, schools (``cmq:School``, by UAI) and other organisations (universities, the Région, the
+  académie, companies: ``org:Organization``) alike, with a campus's ``cmq:supportEstablishment``; for a
+  project, its campuses (``campus-associe``) and organisations (``porteur``, ``partenaire``). Unknown when
+  the graph gives none, as for every pôle. A campus is no member of itself, so the members a campus and a
+  project share are organisations of both; the campus's own place in the project is its ``membership`` edge;
+* scope trades *P(a)* (node attribute ``scope_trade_iris``): the ``cmq:scopeTrade`` of the actor's
+  ``cmq:SectorScope`` (graph ``sector_scope``), the trades of the trainings of its filières offered in its
+  territory — **derived**, read apart from *T(a)* and never mixed with it. Unknown when it has no scope
+  (projects; campuses with no filière or territory), empty when its scope reaches no trade.
+
+:func:`pair_overlaps` gives, for each pair, the Jaccard of each set and the mean ``overlap`` of the first
+three; the member and scope trade terms are columns of their own, outside the mean.
 
 Examples
 --------
 >>> import networkx as nx
 >>> from cmqgraph.network import jaccard, pair_overlaps
 >>> G = nx.Graph()
->>> G.add_node("c1", kind="campus", label="C1", trades=["A", "B"], territories=["R"], sectors=["S"])
+>>> G.add_node("c1", kind="campus", label="C1", trades=["A", "B"], territories=["R"], sectors=["S"], members=["L"])
 >>> G.add_node("p1", kind="cluster", label="P1", territories=["R", "R2"], sectors=["S"])
 >>> frame = pair_overlaps(G)
 >>> frame[["a", "b", "territory_jaccard", "sector_jaccard", "overlap"]].to_dict("records")
 [{'a': 'c1', 'b': 'p1', 'territory_jaccard': 0.5, 'sector_jaccard': 1.0, 'overlap': 0.75}]
+>>> frame.member_jaccard.isna().tolist()  # a pôle has no known member
+[True]
 """
 
 from __future__ import annotations
@@ -75,6 +94,9 @@ from .version import __version__
 __all__ = [
     "ACTOR_KINDS",
     "KINDS",
+    "SET_ATTRIBUTES",
+    "PAIR_TERMS",
+    "OVERLAP_TERMS",
     "FilterError",
     "project",
     "actor_sets",
@@ -93,7 +115,7 @@ __all__ = [
 ]
 
 #: Node kinds, in legend order.
-KINDS = ("campus", "school", "training", "trade", "cluster", "project", "territory", "sector")
+KINDS = ("campus", "school", "scope_school", "training", "trade", "cluster", "project", "territory", "sector")
 #: The kinds whose pairs are measured.
 ACTOR_KINDS = ("campus", "cluster", "project")
 
@@ -207,8 +229,26 @@ class ScopeRow:
 
 
 @dataclass(frozen=True)
+class ScopeTradeRow:
+    """A ROME trade of a campus's or pôle's sector scope (``network_scope_trades.rq``): derived, not from members."""
+
+    entity: str
+    trade: str
+
+
+@dataclass(frozen=True)
+class ScopeSchoolRow:
+    """A school of a campus's sector scope, with one of its labels (``network_scope_schools.rq``): derived, not a member."""
+
+    entity: str
+    school: str
+    label: str | None
+    uai: str | None
+
+
+@dataclass(frozen=True)
 class Rows:
-    """Every row :func:`project` reads from the store, query by query."""
+    """Every row :func:`project` reads from the store, query by query (``scope_schools`` only when asked)."""
 
     campuses: tuple[CampusRow, ...]
     clusters: tuple[ClusterRow, ...]
@@ -219,6 +259,8 @@ class Rows:
     territories: tuple[TerritoryRow, ...]
     sectors: tuple[SectorRow, ...]
     scopes: tuple[ScopeRow, ...]
+    scope_trades: tuple[ScopeTradeRow, ...]
+    scope_schools: tuple[ScopeSchoolRow, ...] = ()
 
 
 #: For each field of :class:`Rows`: the internal query that gives it, its record, and the query's bound parameters.
@@ -232,7 +274,11 @@ _READS: dict[str, tuple[str, type, dict[str, URIRef]]] = {
     "territories": ("network_territories", TerritoryRow, {}),
     "sectors": ("network_sectors", SectorRow, {}),
     "scopes": ("network_scopes", ScopeRow, {}),
+    "scope_trades": ("network_scope_trades", ScopeTradeRow, {}),
+    "scope_schools": ("network_scope_schools", ScopeSchoolRow, {}),
 }
+#: The fields of :class:`Rows` read only when the scope's schools are drawn (``project(scope=True)``).
+_SCOPE_READS = frozenset({"scope_schools"})
 
 
 def _s(value) -> str | None:
@@ -242,10 +288,15 @@ def _s(value) -> str | None:
     return str(value)
 
 
-def _read(store) -> Rows:
-    """Run the projection's queries (``queries/internal/network_*.rq``) on ``store``; return their rows as records."""
+def _read(store, scope: bool = False) -> Rows:
+    """Run the projection's queries (``queries/internal/network_*.rq``) on ``store``; return their rows as records.
+
+    The scope's schools are read only when ``scope`` is true (3,472 rows on the default graph).
+    """
     read = {}
     for name, (query, record, bindings) in _READS.items():
+        if name in _SCOPE_READS and not scope:
+            continue
         frame = select(insert_values(internal_query(query), bindings), store=store)
         read[name] = tuple(record(**{k: _s(v) for k, v in row.items()}) for row in frame.to_dict("records"))
     return Rows(**read)
@@ -297,8 +348,10 @@ class Actor(Node):
     """A campus, cluster or project, with its sets (see the module's docstring).
 
     ``territories`` are those the graph ties it to, ``closed`` the same closed upward; ``sectors`` is
-    None for a project and ``trades`` None when unknown. ``theme`` (pôles and projects) and ``city``
-    (campuses and pôles) are None for the kinds that have none.
+    None for a project and ``trades`` None when unknown; ``members`` (schools and organisations, any
+    role) is None when the graph gives none, as for every pôle; ``scope_trades`` (the trades of its sector
+    scope, derived) is None when it has no scope. ``theme`` (pôles and projects) and ``city`` (campuses
+    and pôles) are None for the kinds that have none.
     """
 
     theme: str | None = None
@@ -307,17 +360,21 @@ class Actor(Node):
     closed: frozenset[str] = frozenset()
     sectors: frozenset[str] | None = None
     trades: frozenset[str] | None = None
+    members: frozenset[str] | None = None
     #: The counts of its sector scope (trainings, schools, trades), derived; None when it has none.
     scope: tuple[int, int, int] | None = None
+    scope_trades: frozenset[str] | None = None
 
     def attributes(self) -> dict[str, object]:
         """Return the node's attributes: theme and city when it has them, its sets as sorted lists (absent when unknown),
-        and its sector scope's counts as ``scope_trainings``, ``scope_schools``, ``scope_trades`` (derived, not members)."""
+        and its sector scope's counts as ``scope_trainings``, ``scope_schools``, ``scope_trades`` and its trades as
+        ``scope_trade_iris`` (derived, not members)."""
         attrs = {**super().attributes(), "theme": self.theme, "city": self.city, "territories": sorted(self.closed)}
-        attrs["sectors"] = sorted(self.sectors) if self.sectors is not None else None
-        attrs["trades"] = sorted(self.trades) if self.trades is not None else None
+        for name, values in (("sectors", self.sectors), ("trades", self.trades), ("members", self.members)):
+            attrs[name] = sorted(values) if values is not None else None
         if self.scope is not None:
             attrs.update(zip(("scope_trainings", "scope_schools", "scope_trades"), self.scope, strict=True))
+            attrs["scope_trade_iris"] = sorted(self.scope_trades or ())
         return {k: v for k, v in attrs.items() if v is not None}
 
 
@@ -355,7 +412,9 @@ class Projection:
     """What :func:`project` draws from: the nodes by IRI, and who is tied to whom.
 
     ``members`` maps an organisation to its ``(member, role name)`` pairs, ``schools_of`` a campus to its
-    schools, ``offers`` a school to its trainings and ``leads`` a training to its trades.
+    schools, ``offers`` a school to its trainings and ``leads`` a training to its trades. ``in_scope`` maps a
+    campus to the schools of its sector scope, and ``scope_schools`` holds their nodes (kind ``scope_school``):
+    both are empty unless the scope was read (``project(scope=True)``).
     """
 
     territories: Territories
@@ -368,6 +427,8 @@ class Projection:
     schools_of: dict[str, frozenset[str]]
     offers: dict[str, frozenset[str]]
     leads: dict[str, frozenset[str]]
+    in_scope: dict[str, frozenset[str]]
+    scope_schools: dict[str, Node]
 
 
 # --------------------------------------------------------------------------------------------- from rows to nodes
@@ -405,9 +466,13 @@ def _actors(rows: Rows, territories: Territories) -> dict[str, Actor]:
         first.setdefault(r.iri, Actor("project", r.label, r.iri, code, source_name(r.graph), theme=r.theme or ""))
         tied[r.iri] |= {r.territory} if r.territory else set()
     scope = {r.entity: (int(r.trainings), int(r.schools), int(r.trades)) for r in rows.scopes}
+    scope_trades: dict[str, set[str]] = defaultdict(set)
+    for r in rows.scope_trades:
+        scope_trades[r.entity].add(r.trade)
     return {
         iri: replace(a, territories=frozenset(tied[iri]), closed=territories.closure(tied[iri]),
-                     sectors=None if a.kind == "project" else frozenset(sectors[iri]), scope=scope.get(iri))
+                     sectors=None if a.kind == "project" else frozenset(sectors[iri]), scope=scope.get(iri),
+                     scope_trades=frozenset(scope_trades[iri]) if iri in scope else None)
         for iri, a in first.items()
     }
 
@@ -422,7 +487,7 @@ def _schools(rows: Iterable[SchoolRow]) -> dict[str, School]:
 
 
 def _memberships(rows: Iterable[MembershipRow], actors: dict[str, Actor], schools: dict[str, School]) -> tuple[dict, dict]:
-    """Return each organisation's ``(member, role name)`` pairs, and each campus's schools."""
+    """Return each organisation's ``(member, role name)`` pairs (schools and other organisations), and each campus's schools."""
     members: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for r in rows:
         members[r.organization].add((r.member, r.role.rsplit("/", 1)[-1]))
@@ -450,13 +515,25 @@ def _offers(rows: Iterable[OfferRow]) -> tuple[dict, dict, dict[str, Node], dict
     return {k: frozenset(v) for k, v in offers.items()}, {k: frozenset(v) for k, v in leads.items()}, trainings, trades
 
 
-def _with_trades(actors: dict[str, Actor], schools_of: dict, offers: dict, leads: dict) -> dict[str, Actor]:
-    """Give each campus the trades its schools' trainings lead to (unknown, None, when they reach none)."""
+def _with_trades(actors: dict[str, Actor], members: dict, schools_of: dict, offers: dict, leads: dict) -> dict[str, Actor]:
+    """Give each campus the trades its schools' trainings lead to (unknown, None, when they reach none), and each actor its
+    members (None when it has none)."""
     out = {}
     for iri, a in actors.items():
         reached = {t for s in schools_of.get(iri, ()) for f in offers.get(s, ()) for t in leads.get(f, ())} if a.kind == "campus" else set()
-        out[iri] = replace(a, trades=frozenset(reached) if reached else None)
+        own = {m for m, _ in members.get(iri, ())}
+        out[iri] = replace(a, trades=frozenset(reached) if reached else None, members=frozenset(own) if own else None)
     return out
+
+
+def _scope_schools(rows: Iterable[ScopeSchoolRow]) -> tuple[dict[str, frozenset[str]], dict[str, Node]]:
+    """Return the schools of each campus's scope, and their nodes (kind ``scope_school``; of several labels, the first in order)."""
+    in_scope: dict[str, set[str]] = defaultdict(set)
+    nodes: dict[str, Node] = {}
+    for r in sorted(rows, key=lambda r: (r.school, r.label or "")):
+        in_scope[r.entity].add(r.school)
+        nodes.setdefault(r.school, Node("scope_school", r.label or r.uai or r.school, r.school, r.uai or "", "sector_scope"))
+    return {k: frozenset(v) for k, v in in_scope.items()}, nodes
 
 
 def _projection(rows: Rows) -> Projection:
@@ -467,8 +544,9 @@ def _projection(rows: Rows) -> Projection:
     actors = _actors(rows, territories)
     members, schools_of = _memberships(rows.memberships, actors, schools)
     offers, leads, trainings, trades = _offers(rows.offers)
-    actors = _with_trades(actors, schools_of, offers, leads)
-    return Projection(territories, sectors, actors, schools, trainings, trades, members, schools_of, offers, leads)
+    actors = _with_trades(actors, members, schools_of, offers, leads)
+    in_scope, scope_schools = _scope_schools(rows.scope_schools)
+    return Projection(territories, sectors, actors, schools, trainings, trades, members, schools_of, offers, leads, in_scope, scope_schools)
 
 
 # --------------------------------------------------------------------------------------------- filters
@@ -598,11 +676,13 @@ def _add_actors(G: nx.Graph, p: Projection, keep: set[str]) -> None:
 
 
 def _add_schools(G: nx.Graph, p: Projection, campus: str) -> None:
-    """Draw the schools of ``campus`` (``membership``), the trainings they offer (``offers``) and their trades (``leads_to``)."""
+    """Draw the schools of ``campus`` (``membership``, ``role`` its roles joined by ``+``), the trainings they offer
+    (``offers``) and their trades (``leads_to``)."""
     for s in sorted(p.schools_of.get(campus, ())):
         school = p.schools[s]
         G.add_node(s, **school.attributes())
-        G.add_edge(s, campus, relation="membership", role="support", weight=1)
+        roles = "+".join(sorted({r for m, r in p.members.get(campus, ()) if m == s}))
+        G.add_edge(s, campus, relation="membership", role=roles, weight=1)
         _add_territories(G, p.territories, s, school.territories)
         for f in sorted(p.offers.get(s, ())):
             G.add_node(f, **p.trainings[f].attributes())
@@ -622,6 +702,21 @@ def _add_ties(G: nx.Graph, p: Projection, keep: set[str]) -> None:
             for m, role_name in sorted(p.members.get(iri, ())):
                 if m in keep:
                     G.add_edge(m, iri, relation="membership", role=role_name, weight=1)
+
+
+def _add_scope(G: nx.Graph, p: Projection, keep: set[str]) -> None:
+    """Draw the schools of each kept campus's sector scope (``in_scope``, derived), after the members.
+
+    A school already drawn keeps its node (a member of another campus stays a member) and gets the
+    ``in_scope`` tie; a member of the campus itself keeps its ``membership`` tie alone.
+    """
+    for campus in sorted(c for c in keep if c in p.in_scope):
+        for s in sorted(p.in_scope[campus]):
+            if G.has_edge(s, campus):
+                continue
+            if s not in G:
+                G.add_node(s, **p.scope_schools[s].attributes())
+            G.add_edge(s, campus, relation="in_scope", source="sector_scope", weight=1)
 
 
 def _shared(p: Projection, x: str, y: str) -> dict[str, int]:
@@ -662,11 +757,13 @@ def project(
     cluster: str | None = None,
     project: str | None = None,
     actor_edges: bool = True,
+    scope: bool = False,
 ) -> nx.Graph:
     """Project the built graph (or part of it) into a :class:`networkx.Graph`.
 
     The steps: read the rows (:func:`_read`), turn them into nodes and ties (:func:`_projection`), keep
-    the actors the filters select (:func:`_select`), then draw the actors, what ties them and their overlaps.
+    the actors the filters select (:func:`_select`), then draw the actors, what ties them, the schools of
+    their scopes when asked, and their overlaps.
 
     Parameters
     ----------
@@ -681,12 +778,17 @@ def project(
         brings its neighbourhood: the projects it is a member of, and the pôles of its filière in its région.
     actor_edges : bool
         Add the ``overlap`` edges between kept actors.
+    scope : bool
+        Also draw the schools of each kept campus's sector scope that are not its members: nodes of kind
+        ``scope_school`` (``source`` ``sector_scope``) tied by ``in_scope`` edges, derived and never a
+        membership; ``G.graph["scope"]`` is then true. Off by default.
 
     Returns
     -------
     networkx.Graph
         Nodes keyed by IRI with ``kind``, ``label``, ``iri``, ``code``, ``source`` (and, for actors, the
-        lists ``trades`` (absent when unknown), ``territories`` and ``sectors``); ``G.graph["filters"]``
+        lists ``trades`` and ``members`` (absent when unknown), ``territories`` and ``sectors``, and the
+        counts and trades of its sector scope, see :meth:`Actor.attributes`); ``G.graph["filters"]``
         records the filters.
 
     Raises
@@ -695,11 +797,13 @@ def project(
         A filter matches nothing (the message suggests close names).
     """
     filters = Filters(region, academie, campus, cluster, project)
-    p = _projection(_read(store))
+    p = _projection(_read(store, scope=scope))
     keep = _select(p, filters)
-    G = nx.Graph(filters=filters.given())
+    G = nx.Graph(filters=filters.given(), **({"scope": True} if scope else {}))
     _add_actors(G, p, keep)
     _add_ties(G, p, keep)
+    if scope:
+        _add_scope(G, p, keep)
     if actor_edges:
         _add_overlaps(G, p, keep)
     return G
@@ -725,24 +829,62 @@ def jaccard(a: Iterable | None, b: Iterable | None) -> float:
     return len(a & b) / len(union) if union else math.nan
 
 
+#: The node attribute that holds each set of :func:`actor_sets`.
+SET_ATTRIBUTES = {"trades": "trades", "territories": "territories", "sectors": "sectors", "members": "members", "scope_trades": "scope_trade_iris"}
+
+#: The terms of a pair, in column order: the set of :func:`actor_sets` compared, its shared-count column and its
+#: Jaccard column. The first :data:`OVERLAP_TERMS` make ``overlap``; the others are shown beside it, apart.
+PAIR_TERMS = (
+    ("trades", "shared_trades", "trade_jaccard"),
+    ("territories", "shared_territories", "territory_jaccard"),
+    ("sectors", "shared_sectors", "sector_jaccard"),
+    ("members", "shared_members", "member_jaccard"),
+    ("scope_trades", "shared_scope_trades", "scope_trade_jaccard"),
+)
+#: How many of :data:`PAIR_TERMS` (the first ones) the ``overlap`` mean takes.
+OVERLAP_TERMS = 3
+
+
 def actor_sets(G: nx.Graph) -> dict[str, dict[str, set | None]]:
-    """Return, for each actor node, its sets ``trades``, ``territories`` and ``sectors`` (None when unknown)."""
+    """Return, for each actor node, its sets ``trades``, ``territories``, ``sectors``, ``members`` and ``scope_trades``
+    (None when unknown), read from the node attributes of :data:`SET_ATTRIBUTES`."""
     out = {}
     for n, d in G.nodes(data=True):
         if d.get("kind") in ACTOR_KINDS:
-            out[n] = {k: (set(d[k]) if d.get(k) is not None else None) for k in ("trades", "territories", "sectors")}
+            out[n] = {k: (set(d[a]) if d.get(a) is not None else None) for k, a in SET_ATTRIBUTES.items()}
     return out
 
 
-def pair_overlaps(G: nx.Graph, kinds: Iterable[tuple[str, str]] = (("campus", "cluster"), ("campus", "campus"), ("campus", "project"))) -> pd.DataFrame:
-    """Overlap of each pair of actors: Jaccard of trades, territories and sectors, and their mean.
+def _pair_terms(sx: dict[str, set | None], sy: dict[str, set | None]) -> dict[str, float]:
+    """Return the shared counts, the Jaccards of :data:`PAIR_TERMS` and ``overlap`` of two actors' sets."""
+    row: dict[str, float] = {}
+    for name, shared, column in PAIR_TERMS:
+        row[shared] = len((sx[name] or set()) & (sy[name] or set()))
+        row[column] = jaccard(sx[name], sy[name])
+    defined = [row[column] for _, _, column in PAIR_TERMS[:OVERLAP_TERMS] if not math.isnan(row[column])]
+    row["overlap"] = sum(defined) / len(defined) if defined else 0.0
+    return row
 
-    For actors *a*, *b* with trade sets *T*, territory sets *R* (closed upward) and sector sets *S*:
+
+def pair_overlaps(G: nx.Graph, kinds: Iterable[tuple[str, str]] = (("campus", "cluster"), ("campus", "campus"), ("campus", "project"))) -> pd.DataFrame:
+    """Overlap of each pair of actors: Jaccard of trades, territories and sectors, and their mean; apart, of members and scope trades.
+
+    For actors *a*, *b* with trade sets *T*, territory sets *R* (closed upward), sector sets *S*, member sets
+    *M* and scope trade sets *P* (see the module's docstring), and :math:`J(A,B)=|A\\cap B|/|A\\cup B|`
+    (NaN when a set is unknown, or both are empty):
 
     * ``trade_jaccard`` :math:`= J(T(a), T(b))`, ``territory_jaccard`` :math:`= J(R(a), R(b))`,
-      ``sector_jaccard`` :math:`= J(S(a), S(b))` with :math:`J(A,B)=|A\\cap B|/|A\\cup B|` (NaN when a set
-      is unknown);
-    * ``overlap`` :math:`=` the mean of the three that are defined (0 when none is).
+      ``sector_jaccard`` :math:`= J(S(a), S(b))`;
+    * ``overlap`` :math:`=` the mean of those three that are defined (0 when none is);
+    * ``member_jaccard`` :math:`= J(M(a), M(b))`: the schools and organisations both count as members, any role
+      (a pôle has none in the graph: NaN for every campus–pôle pair);
+    * ``scope_trade_jaccard`` :math:`= J(P(a), P(b))`: the trades both sector scopes lead to (derived).
+
+    The last two are **not** in ``overlap``, which keeps its meaning: they are shown beside it, each with its
+    shared count, so that a user sees *why* two actors overlap — a member stated by a source, or a sector
+    scope deduced from the filière → NSF table and the offers of a territory — and ranks pairs by the term
+    they care about. Members are known for some campuses only (often just their support establishment):
+    mixing them in would move ``overlap`` with what is documented rather than with what is shared.
 
     Parameters
     ----------
@@ -755,17 +897,25 @@ def pair_overlaps(G: nx.Graph, kinds: Iterable[tuple[str, str]] = (("campus", "c
     -------
     pandas.DataFrame
         One row per pair: ``pair``, ``a``, ``label_a``, ``b``, ``label_b``, the shared counts
-        (``shared_trades``, ``shared_territories``, ``shared_sectors``), the three Jaccards and ``overlap``.
+        (``shared_trades``, ``shared_territories``, ``shared_sectors``), the three Jaccards and ``overlap``;
+        then ``shared_members``, ``shared_scope_trades``, ``member_jaccard`` and ``scope_trade_jaccard``.
 
     Examples
     --------
+    Two campuses: trades 1 shared of 3, same territory, other sector; one member shared of 4 (a lycée; a
+    university and the Région are members of one only, a company of the other); scope trades 2 shared of 4:
+
     >>> import networkx as nx
     >>> G = nx.Graph()
-    >>> G.add_node("a", kind="campus", label="A", trades=["t1", "t2"], territories=["r"], sectors=["s"])
-    >>> G.add_node("b", kind="campus", label="B", trades=["t2", "t3"], territories=["r"], sectors=["s2"])
+    >>> G.add_node("a", kind="campus", label="A", trades=["t1", "t2"], territories=["r"], sectors=["s"],
+    ...            members=["lycee", "univ", "region"], scope_trade_iris=["H2903", "H2909", "I1304"])
+    >>> G.add_node("b", kind="campus", label="B", trades=["t2", "t3"], territories=["r"], sectors=["s2"],
+    ...            members=["lycee", "company"], scope_trade_iris=["H2909", "I1304", "N1101"])
     >>> row = pair_overlaps(G).iloc[0]
     >>> float(row.trade_jaccard), float(row.territory_jaccard), float(row.sector_jaccard), round(float(row.overlap), 4)
     (0.3333333333333333, 1.0, 0.0, 0.4444)
+    >>> int(row.shared_members), float(row.member_jaccard), int(row.shared_scope_trades), float(row.scope_trade_jaccard)
+    (1, 0.25, 2, 0.5)
     """
     sets = actor_sets(G)
     label = nx.get_node_attributes(G, "label")
@@ -777,18 +927,10 @@ def pair_overlaps(G: nx.Graph, kinds: Iterable[tuple[str, str]] = (("campus", "c
     for k1, k2 in kinds:
         pairs = combinations(by_kind[k1], 2) if k1 == k2 else ((x, y) for x in by_kind[k1] for y in by_kind[k2])
         for x, y in pairs:
-            sx, sy = sets[x], sets[y]
-            js = {f"{name[:-1] if name != 'territories' else 'territory'}_jaccard": jaccard(sx[name], sy[name]) for name in ("trades", "territories", "sectors")}
-            defined = [v for v in js.values() if not math.isnan(v)]
-            rows.append({
-                "pair": f"{k1}-{k2}", "a": x, "label_a": label.get(x, x), "b": y, "label_b": label.get(y, y),
-                "shared_trades": len((sx["trades"] or set()) & (sy["trades"] or set())),
-                "shared_territories": len((sx["territories"] or set()) & (sy["territories"] or set())),
-                "shared_sectors": len((sx["sectors"] or set()) & (sy["sectors"] or set())),
-                **js, "overlap": sum(defined) / len(defined) if defined else 0.0,
-            })
-    columns = ["pair", "a", "label_a", "b", "label_b", "shared_trades", "shared_territories", "shared_sectors",
-               "trade_jaccard", "territory_jaccard", "sector_jaccard", "overlap"]
+            rows.append({"pair": f"{k1}-{k2}", "a": x, "label_a": label.get(x, x), "b": y, "label_b": label.get(y, y), **_pair_terms(sets[x], sets[y])})
+    stated, apart = PAIR_TERMS[:OVERLAP_TERMS], PAIR_TERMS[OVERLAP_TERMS:]
+    columns = ["pair", "a", "label_a", "b", "label_b", *(t[1] for t in stated), *(t[2] for t in stated), "overlap",
+               *(t[1] for t in apart), *(t[2] for t in apart)]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -941,8 +1083,9 @@ def write_csv(frames: dict[str, pd.DataFrame], folder: str | os.PathLike) -> lis
 def aggregate(G: nx.Graph) -> nx.Graph:
     """Fold the details away: schools into their campus, trainings into their trades, communes into départements.
 
-    A campus then links directly to the trades its schools' trainings reach (``relation="reaches"``,
-    ``weight`` = number of trainings); ``G.graph["aggregated"]`` says what was folded.
+    A campus then links directly to the trades its member schools' trainings reach (``relation="reaches"``,
+    ``weight`` = number of trainings); the schools of a sector scope (``scope_school``) are left out, and
+    reach nothing; ``G.graph["aggregated"]`` says what was folded or left out.
 
     Examples
     --------
@@ -956,9 +1099,9 @@ def aggregate(G: nx.Graph) -> nx.Graph:
     """
     A = nx.Graph(**G.graph)
     kind = nx.get_node_attributes(G, "kind")
-    folded = {"school": 0, "training": 0, "commune": 0}
+    folded = {"school": 0, "training": 0, "commune": 0, "scope_school": 0}
     for n, d in G.nodes(data=True):
-        if d.get("kind") in ("school", "training"):
+        if d.get("kind") in ("school", "training", "scope_school"):
             folded[d["kind"]] += 1
         elif d.get("kind") == "territory" and d.get("level") == "commune":
             folded["commune"] += 1
@@ -969,7 +1112,7 @@ def aggregate(G: nx.Graph) -> nx.Graph:
             A.add_edge(u, v, **d)
     reach: dict[tuple[str, str], int] = defaultdict(int)
     for s in (n for n in G if kind.get(n) == "school"):
-        campuses = [c for c in G[s] if kind.get(c) == "campus"]
+        campuses = [c for c, e in G[s].items() if kind.get(c) == "campus" and e.get("relation") == "membership"]
         for f in (f for f in G[s] if kind.get(f) == "training"):
             for t in (t for t in G[f] if kind.get(t) == "trade"):
                 for c in campuses:

@@ -38,6 +38,9 @@ __all__ = [
     "LICENCES", "LICENCE_OUVERTE", "ODBL", "Licensing", "combined_licence", "graph_licensing", "table_licensing",
 ]
 
+#: How a table cell joins the members of a set.
+SET_SEPARATOR = " | "
+
 _PREFIX_LINES = "\n".join(f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items())
 
 
@@ -57,6 +60,8 @@ class Table:
     sparql: str
     count_sparql: str
     foreign_keys: tuple[tuple[str, str, str], ...] = field(default=())  # (column, table, column)
+    #: Columns that hold a set joined with " | " (``GROUP_CONCAT``, whose order SPARQL leaves to the engine): sorted here.
+    sets: tuple[str, ...] = field(default=())
 
 
 def _query(name: str, **bindings: URIRef) -> str:
@@ -220,6 +225,7 @@ TABLES: tuple[Table, ...] = (
         ),
         ("iri",),
         *_entity_queries("memberships", ORG.Membership),
+        sets=("sources",),
     ),
     Table(
         "sector_scopes",
@@ -238,6 +244,7 @@ TABLES: tuple[Table, ...] = (
         ),
         ("iri",),
         *_entity_queries("sector_scopes", CMQ.SectorScope),
+        sets=("sectors", "territories"),
     ),
     Table(
         "training_offers",
@@ -309,6 +316,9 @@ def table_rows(store: ox.Store, table: Table, graphs: list[ox.NamedNode] | None 
     kinds = [kind for _, kind, _ in table.fields]
     names = [name for name, _, _ in table.fields]
     rows = [[_cell(solution[name], kind) for name, kind in zip(names, kinds)] for solution in solutions]
+    for i in (names.index(column) for column in table.sets):
+        for row in rows:
+            row[i] = SET_SEPARATOR.join(sorted(row[i].split(SET_SEPARATOR))) if row[i] else row[i]
     key = [names.index(k) for k in table.primary_key]
     rows.sort(key=lambda row: ([row[i] for i in key], row))
     return rows

@@ -10,6 +10,11 @@ The page exposes ``window.network`` (the vis ``Network``), ``window.nodes`` and 
 (its ``DataSet``), and sets ``window.cmqStabilized = true`` and ``window.cmqSettleMs`` (time from
 the start of drawing to the end of stabilisation, in ms) once the layout has settled; physics is then
 switched off so the picture stays still.
+
+On demand (``scope=True``), a campus's view also draws the schools of its sector scope that are not its
+members: lighter nodes (grey, see-through, dashed border) tied by grey dashed ``in_scope`` edges, with their
+own legend entry « périmètre (déduit) » and a tooltip that says they are no members. An aggregated view
+leaves them out (:func:`cmqgraph.network.aggregate`).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ __all__ = ["STYLE", "DEFAULT_MAX_NODES", "CHROMIUM_ARGS", "displayed_graph", "vi
 STYLE: dict[str, dict[str, str]] = {
     "campus": {"color": "#d62728", "shape": "star", "name": "Campus des métiers et des qualifications"},
     "school": {"color": "#ff7f0e", "shape": "triangle", "name": "Établissement (UAI)"},
+    "scope_school": {"color": "rgba(127,127,127,0.35)", "shape": "triangle", "name": "Établissement du périmètre (déduit), pas membre"},
     "training": {"color": "#bcbd22", "shape": "triangleDown", "name": "Formation (CFD)"},
     "trade": {"color": "#2ca02c", "shape": "dot", "name": "Métier (ROME)"},
     "cluster": {"color": "#1f77b4", "shape": "diamond", "name": "Pôle de compétitivité"},
@@ -41,13 +47,19 @@ STYLE: dict[str, dict[str, str]] = {
     "territory": {"color": "#7f7f7f", "shape": "square", "name": "Territoire"},
     "sector": {"color": "#17becf", "shape": "box", "name": "Filière"},
 }
+#: What the view says of a school of a sector scope, in its tooltip and on its tie: derived, never a member.
+_NOT_A_MEMBER = "dans le périmètre sectoriel (déduit), pas membre"
 _LEVEL_FR = {"region": "région", "academie": "académie", "departement": "département", "commune": "commune"}
 _KIND_FR = {k: v["name"] for k, v in STYLE.items()}
 _RELATION_FR = {
     "membership": "membre", "offers": "propose", "leads_to": "mène à", "reaches": "mène à (via ses établissements)",
     "in_territory": "situé dans", "within": "inclus dans", "in_sector": "filière", "overlap": "recouvrement",
+    "in_scope": _NOT_A_MEMBER,
 }
-_SIZE = {"campus": 26, "cluster": 24, "project": 22, "sector": 18, "territory": 14, "school": 14, "training": 10, "trade": 10}
+_SIZE = {"campus": 26, "cluster": 24, "project": 22, "sector": 18, "territory": 14, "school": 14, "scope_school": 10, "training": 10, "trade": 10}
+#: What sets the derived (sector scope) nodes and edges apart from the stated ones, in vis-network options.
+_DERIVED_NODE = {"shapeProperties": {"borderDashes": [3, 3]}, "font": {"size": 10, "color": "#8a8a8a"}}
+_DERIVED_EDGE = {"dashes": [2, 6], "color": {"color": "#9e9e9e", "opacity": 0.45}}
 
 #: Above this many nodes, the view is aggregated.
 DEFAULT_MAX_NODES = 250
@@ -80,6 +92,8 @@ def _tooltip(d: dict) -> str:
     for key, name in (("theme", "thème"), ("city", "ville"), ("school_kind", "type")):
         if d.get(key):
             lines.append(f"{name} : {html.escape(str(d[key]))}")
+    if kind == "scope_school":
+        lines.append(f"<i>{_NOT_A_MEMBER}</i>")
     if kind in net.ACTOR_KINDS:
         trades = d.get("trades")
         lines.append(f"métiers (par ses membres) : {len(trades) if trades is not None else 'inconnus'}")
@@ -107,14 +121,16 @@ def _vis_network(D: nx.Graph) -> tuple[list, list, dict]:
         style = STYLE.get(d.get("kind", ""), {"color": "#333333", "shape": "dot"})
         label = str(d.get("label", n))
         short = label if len(label) <= 40 else label[:38] + "…"
+        drawn = {"font": {"size": 14 if d.get("kind") in net.ACTOR_KINDS else 11}}
         pv.add_node(n, label=short, title=_tooltip(d), color=style["color"], shape=style["shape"],
-                    size=_SIZE.get(d.get("kind", ""), 10), font={"size": 14 if d.get("kind") in net.ACTOR_KINDS else 11})
+                    size=_SIZE.get(d.get("kind", ""), 10), **(_DERIVED_NODE if d.get("kind") == "scope_school" else drawn))
     for u, v, d in D.edges(data=True):
         w = float(d.get("weight", 1) or 1)
         rel = d.get("relation", "")
-        tip = _RELATION_FR.get(rel, rel) + (f" ({d['kinds']})" if d.get("kinds") else "") + f" — poids {w:g}"
-        pv.add_edge(u, v, width=min(1 + 1.5 * math.log2(w), 10) if w >= 1 else 1, title=tip,
-                    dashes=rel == "overlap", color={"color": "#d62728" if rel == "overlap" else "#b0b0b0", "opacity": 0.7})
+        detail = d.get("kinds") or (f"rôle : {d['role']}" if d.get("role") else "")
+        tip = _RELATION_FR.get(rel, rel) + (f" ({detail})" if detail else "") + f" — poids {w:g}"
+        drawn = {"dashes": rel == "overlap", "color": {"color": "#d62728" if rel == "overlap" else "#b0b0b0", "opacity": 0.7}}
+        pv.add_edge(u, v, width=min(1 + 1.5 * math.log2(w), 10) if w >= 1 else 1, title=tip, **(_DERIVED_EDGE if rel == "in_scope" else drawn))
     nodes, edges, *_ = pv.get_network_data()
     n = len(nodes)
     iterations = 400 if n < 200 else 250
@@ -150,10 +166,18 @@ def _aggregation_note(D: nx.Graph) -> str:
     if aggregated is None:
         return ""
     parts = {"school": "établissements regroupés dans leur campus", "training": "formations regroupées dans les métiers",
-             "commune": "communes regroupées dans leur département"}
+             "commune": "communes regroupées dans leur département", "scope_school": "établissements du périmètre (déduit) omis"}
     folded = ", ".join(f"{v} {parts[k]}" for k, v in aggregated.items()) or "rien à regrouper"
     return (f'<p class="agg"><b>Vue agrégée</b> : {html.escape(folded)}. Pour le détail, filtrez une région '
             f'ou un campus (<code>cmqgraph view --region …</code>, <code>--campus …</code>).</p>')
+
+
+def _scope_note(D: nx.Graph) -> str:
+    """Return the sentence on the scope's schools when the view draws some (else empty)."""
+    if not any(d.get("kind") == "scope_school" for _, d in D.nodes(data=True)):
+        return ""
+    return ("Nœuds gris et liens gris pointillés : établissements du périmètre sectoriel (déduit de la filière et du territoire), "
+            "pas des membres.\n")
 
 
 def render_html(D: nx.Graph, title: str | None = None, note: str = "", links: Sequence[tuple[str, str]] = ()) -> str:
@@ -188,7 +212,7 @@ html,body{{margin:0;height:100%;font-family:system-ui,sans-serif}}
 <p>{len(nodes)} nœuds, {len(edges)} liens. {html.escape(note)}</p>
 <h2 style="font-size:14px">Légende</h2><ul class="legend">{legend}</ul>
 <p>Épaisseur d'un lien : son poids (nombre d'éléments partagés). Liens rouges pointillés : recouvrement entre acteurs.
-Cliquez un nœud pour ses détails.</p>
+{_scope_note(D)}Cliquez un nœud pour ses détails.</p>
 <div id="info"></div>
 <p><small>Données : cmqgraph (sources publiques, voir <code>cmqgraph sources</code>).</small></p>
 </div></div>
@@ -232,19 +256,21 @@ def view(
     project: str | None = None,
     out: str | os.PathLike = "view.html",
     max_nodes: int = DEFAULT_MAX_NODES,
+    scope: bool = False,
 ) -> Path:
     """Write an interactive, self-contained (offline) HTML view of the overlaps; return its path.
 
     Parameters are those of :func:`cmqgraph.network.project`; ``max_nodes`` is the size above which
     the view is aggregated (schools folded into campuses, trainings into trades, communes into
-    départements), which the page says.
+    départements), which the page says. ``scope`` also draws the schools of each campus's sector scope
+    that are not its members, lighter (off by default; an aggregated view leaves them out).
 
     Raises
     ------
     cmqgraph.errors.FilterError
         A filter matches nothing (the message suggests close names).
     """
-    G = net.project(store, region=region, academie=academie, campus=campus, cluster=cluster, project=project)
+    G = net.project(store, region=region, academie=academie, campus=campus, cluster=cluster, project=project, scope=scope)
     D = displayed_graph(G, max_nodes=max_nodes)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import re
 import runpy
 import shutil
@@ -17,10 +18,13 @@ import time
 from pathlib import Path
 
 import pytest
-from servers import missing
+import requests
+from click.testing import CliRunner
+from servers import cmqgraph_server, missing  # noqa: F401  (pytest fixture)
 
 from cmqgraph import network as net
 from cmqgraph import view as v
+from cmqgraph.cli import main
 
 OUTPUT = Path(__file__).parent / "output"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -122,3 +126,72 @@ def test_the_readme_picture_tool_writes_a_png(built, tmp_path):
     assert done.returncode == 0 and done.stdout == f"wrote {png}\n", done.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mobicampus.png"]
+
+
+# ------------------------------------------------------------------------------------- the sector scope, on demand
+
+ID = "https://w3id.org/cmqgraph/id/"
+#: The 7 schools of Mobicampus's sector scope (graph sector_scope), none of them a member; its member lycée.
+SCOPE_SCHOOLS = {ID + f"etablissement/{uai}" for uai in ("0251371E", "0251994G", "0390055Y", "0390914G", "0700011G", "0700038L", "0900236T")}
+MANDELA = ID + "etablissement/0250001R"
+NOT_A_MEMBER = "dans le périmètre sectoriel (déduit), pas membre"
+
+
+def _drawn(page: str) -> tuple[dict, list]:
+    """The nodes (by id) and edges a page hands vis-network."""
+    data = json.loads(re.search(r"const data = (\{.*?\});\n", page).group(1))
+    return {n["id"]: n for n in data["nodes"]}, data["edges"]
+
+
+def _assert_scope_drawn_apart(page: str) -> None:
+    nodes, edges = _drawn(page)
+    scope = {n for n, d in nodes.items() if d["color"] == v.STYLE["scope_school"]["color"]}
+    assert scope == SCOPE_SCHOOLS
+    assert all(NOT_A_MEMBER in nodes[n]["title"] and nodes[n]["shapeProperties"]["borderDashes"] for n in scope)
+    assert nodes[MANDELA]["color"] == v.STYLE["school"]["color"] and NOT_A_MEMBER not in nodes[MANDELA]["title"]
+    ties = [e for e in edges if {e["from"], e["to"]} & scope]
+    assert len(ties) == 7 and all(e["dashes"] == [2, 6] and e["title"].startswith(NOT_A_MEMBER) for e in ties)
+    assert re.search(r'<ul class="legend">.*périmètre \(déduit\).*</ul>', page)
+
+
+def test_the_scope_schools_are_drawn_lighter_on_demand(built, tmp_path):
+    store, _ = built
+    page = v.view(store, campus="Mobicampus", scope=True, out=tmp_path / "scope.html").read_text(encoding="utf-8")
+    _assert_scope_drawn_apart(page)
+    plain = v.view(store, campus="Mobicampus", out=tmp_path / "plain.html").read_text(encoding="utf-8")
+    nodes, _ = _drawn(plain)
+    assert not SCOPE_SCHOOLS & set(nodes) and MANDELA in nodes and "périmètre (déduit)" not in plain
+
+
+def test_the_national_view_never_shows_scope_schools(built):
+    store, _ = built
+    D = v.displayed_graph(net.project(store, scope=True))
+    assert D.graph["aggregated"]["scope_school"] > 1000
+    assert not [n for n, d in D.nodes(data=True) if d["kind"] == "scope_school"]
+    assert "établissements du périmètre (déduit) omis" in v.render_html(D)
+
+
+def test_the_scope_option_of_the_command(built, tmp_path):
+    store, _ = built
+    out = tmp_path / "mobicampus.html"
+    done = CliRunner().invoke(main, ["--store", str(store), "view", "--campus", "Mobicampus", "--scope", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    _assert_scope_drawn_apart(out.read_text(encoding="utf-8"))
+
+
+def test_the_scope_view_of_the_server(cmqgraph_server):  # noqa: F811  (the fixture imported from servers.py)
+    page = requests.get(cmqgraph_server.base + "/view", params={"campus": "Mobicampus", "scope": "1"}, timeout=120)
+    assert page.status_code == 200
+    _assert_scope_drawn_apart(page.text)
+    plain = requests.get(cmqgraph_server.base + "/view", params={"campus": "Mobicampus"}, timeout=120).text
+    assert not SCOPE_SCHOOLS & set(_drawn(plain)[0])
+    form = requests.get(cmqgraph_server.base + "/view", params={"scope": "1"}, timeout=60).text
+    assert re.search(r'<input type="checkbox" id="v-scope" name="scope" value="1" checked>', form)
+
+
+def test_the_scope_view_in_chromium(built, browser, tmp_path):
+    store, _ = built
+    html = v.view(store, campus="Mobicampus", scope=True, out=tmp_path / "scope.html")
+    seen = _open(browser, html, OUTPUT / "mobicampus-scope.png")
+    assert seen["errors"] == []
+    assert seen["nodes"] == seen["drawn"] == v.displayed_graph(net.project(store, campus="Mobicampus", scope=True)).number_of_nodes()

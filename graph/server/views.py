@@ -1,5 +1,8 @@
 """The network views, ``/view``: a form, or the view (:mod:`cmqgraph.view`) of the filters in the URL.
 
+``scope=1`` also draws the schools of each campus's sector scope that are not its members, lighter (derived,
+never members; an aggregated view leaves them out).
+
 A view is made by a worker (:func:`cmqgraph.server.pool.view_job`) and kept while the graph stays the
 same: the last :data:`_VIEW_CACHE` views are answered without running again.
 """
@@ -29,31 +32,36 @@ router = APIRouter(include_in_schema=False)
 
 async def _form(
     state: ServerState, request: Request, filters: Mapping[str, str], status: int = 200, error: str | None = None,
-    headers: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None, scope: bool = False,
 ) -> HTMLResponse:
-    """The form of the network views, its lists from the graph, filled with ``filters`` (and ``error``, when they were refused)."""
+    """The form of the network views, its lists from the graph, filled with ``filters`` and ``scope`` (and ``error``, when they were refused)."""
     lists = {f: await state.choice_values(name) for f, name in _VIEW_LISTS.items()}
     closed = {f: CHOICE_LISTS[name].closed for f, name in _VIEW_LISTS.items()}
-    return state.page(request, "view_form", status, headers, form=lists, closed=closed, filters=VIEW_FILTERS, values=filters, error=error, style=STYLE)
+    return state.page(request, "view_form", status, headers, form=lists, closed=closed, filters=VIEW_FILTERS, values=filters, error=error, style=STYLE,
+                      scope=scope)
 
 
 @router.get("/view")
-async def view_page(request: Request, state: State, all: bool = False, max_nodes: int = DEFAULT_MAX_NODES) -> HTMLResponse:  # noqa: A002
-    """The view of the filters in the URL (``all``: the whole of France), else the form."""
+async def view_page(
+    request: Request, state: State, all: bool = False, max_nodes: int = DEFAULT_MAX_NODES, scope: bool = False,  # noqa: A002
+) -> HTMLResponse:
+    """The view of the filters in the URL (``all``: the whole of France; ``scope``: with the scopes' schools), else the form."""
     filters = {k: v for k, v in request.query_params.items() if k in VIEW_FILTERS and v}
     if not filters and not all:
-        return await _form(state, request, filters)
-    key = (tuple(sorted(filters.items())), max_nodes)
+        return await _form(state, request, filters, scope=scope)
+    key = (tuple(sorted(filters.items())), max_nodes, scope)
     views = state.fresh("views")
     if key not in views:
         try:
             site = [(state.href(request, "home"), "cmqgraph"), (state.href(request, "view_page"), "Autre vue / Other view"),
                     (state.href(request, "queries_page"), "Requêtes / Queries")]
-            views[key] = await state.workers.read(state.settings.timeout, view_job, filters, max_nodes, site, client=client_of(request))
+            # view_job passes its filters to cmqgraph.network.project, whose ``scope`` they carry
+            job = {**filters, "scope": True} if scope else filters
+            views[key] = await state.workers.read(state.settings.timeout, view_job, job, max_nodes, site, client=client_of(request))
         except FilterError as exc:
-            return await _form(state, request, filters, 422, str(exc))
+            return await _form(state, request, filters, 422, str(exc), scope=scope)
         except ServerLimit as exc:
-            return await _form(state, request, filters, exc.status, str(exc), exc.headers)
+            return await _form(state, request, filters, exc.status, str(exc), exc.headers, scope=scope)
         while len(views) > _VIEW_CACHE:
             views.popitem(last=False)
     views.move_to_end(key)
