@@ -30,7 +30,7 @@ TRUE, FALSE = Literal(True, datatype=XSD.boolean), Literal(False, datatype=XSD.b
 
 
 def run(ctx: BuildContext) -> set:
-    assert list(run_before("annuaire_education", ctx)) == ["territoires", "filieres", "inserjeunes", "acce", "cmq"]
+    assert list(run_before("annuaire_education", ctx)) == ["territoires", "filieres", "inserjeunes", "acce", "cmq", "lycees_ival"]
     ctx.issues.clear()
     return set(AnnuaireEducation(ctx).triples())
 

@@ -16,7 +16,7 @@ from cmqgraph import iris
 from cmqgraph.errors import SourceFileError
 from cmqgraph.iris import CMQ, GEO
 from cmqgraph.sources import BuildContext, run_before
-from cmqgraph.sources.lycees_ival import FILE, LyceesIval, described_schools
+from cmqgraph.sources.lycees_ival import FILE, LyceesIval
 
 DATA = Path(__file__).parent / "data"
 BEFORE = (
@@ -121,8 +121,10 @@ def test_the_gt_records_lost_their_nd_upstream(built):
     assert (iris.school("0900002N"), RDFS.label, Literal("Lycee Coorcet", lang="fr")) in triples
 
 
-def test_described_schools_says_which_uai_have_a_point():
-    described = described_schools(context())
+def test_the_published_index_says_which_uai_have_a_point():
+    ctx = context()
+    run(ctx)
+    described = ctx.indexes["lycee_schools"]
     assert len(described) == 33
     assert described["0250001R"] is True and described["0541268K"] is False
 

@@ -56,7 +56,7 @@ from ..iris import CMQ, slug
 from .base import Row, Source, SourceFile, Triple, concept, concept_scheme, text, uai_is_valid
 from .cmq import CampusList
 from .files import CsvFile
-from .lycees_ival import described_schools, new_school, point_of, point_triples, public_private
+from .lycees_ival import new_school, point_of, point_triples, public_private
 from .records import Campus
 
 __all__ = ["AnnuaireEducation", "FILE", "COLUMNS", "FLAGS", "KEPT_TYPES", "in_scope", "towns"]
@@ -138,7 +138,7 @@ class AnnuaireEducation(Source):
         "in to cover France. Écoles, médico-social institutions, administrative services and CIO are left out as schools. "
         "Nombre_d_eleves is absent from the extract; SIREN_SIRET is not read (rounded upstream). Two postcodes lost their leading zero."
     )
-    reads = ("academie_of_departement", "region_of_academie", "schools", "campuses")
+    reads = ("academie_of_departement", "region_of_academie", "schools", "campuses", "lycee_schools")
 
     def triples(self) -> Iterator[Triple]:
         communes: dict[str, _Commune] = {}
@@ -158,7 +158,7 @@ class AnnuaireEducation(Source):
                                "ligne écartée / not a second-degree establishment; row left out", "skipped")
         yield from self._bassins(bassins)
         yield from self._communes(communes)
-        described = described_schools(self.ctx)
+        described = self.read("lycee_schools")
         natures: set[str] = set()
         for uai, rows in schools.items():
             yield from self._school(uai, rows, described, natures)

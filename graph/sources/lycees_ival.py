@@ -46,7 +46,7 @@ from rdflib.namespace import RDF, RDFS, SDO, SKOS, XSD
 from .. import iris
 from ..errors import SourceFileError
 from ..iris import CMQ, GEO, slug
-from .base import BuildContext, Row, Source, SourceFile, Triple, decimal_literal, text, uai_is_valid
+from .base import Row, Source, SourceFile, Triple, decimal_literal, text, uai_is_valid
 from .files import read_json
 from .inserjeunes import GENERIC_KIND, locate_school, school_kind, territory_triples
 
@@ -61,7 +61,6 @@ __all__ = [
     "point_triples",
     "public_private",
     "lycee_kind",
-    "described_schools",
     "new_school",
 ]
 
@@ -235,6 +234,7 @@ class LyceesIval(Source):
         "them as written (some damaged, e.g. 'Marmae'). The file's académie names are damaged too: the territory is read from the UAI."
     )
     reads = ("academie_of_departement", "region_of_academie", "schools")
+    publishes = ("lycee_schools",)
 
     def expected_rows(self) -> int:
         path = self.ctx.files.get(FILE)
@@ -253,6 +253,9 @@ class LyceesIval(Source):
             yield from self._school(uai, records, uai in known)
             for pathway, row in records.items():
                 yield from self._measure(uai, pathway, row, data.session)
+        self.publish("lycee_schools", {
+            uai: any(point_of(row, "lat", "lng")[0] is not None for row in records.values()) for uai, records in by_uai.items()
+        })
 
     def _add(self, row: Row, by_uai: dict[str, dict[str, Row]]) -> None:
         """Put ``row`` under its UAI and pathway, or report why it is left out."""
@@ -316,16 +319,3 @@ class LyceesIval(Source):
             number = self.ctx.number(row, field, integer=whole, minimum=low, maximum=high, action="indicateur écarté / indicator left out")
             if number is not None:
                 yield measure, prop, number
-
-
-def described_schools(ctx: BuildContext) -> dict[str, bool]:
-    """Return the UAIs that source ``lycees_ival`` describes in ``ctx``'s lycées file, each with whether it gave the school a point.
-
-    For :mod:`~cmqgraph.sources.annuaire_education`, which places and names only the schools this file does
-    not (it reads the file again rather than an index: the file is small and the rules are these).
-    """
-    described: dict[str, bool] = {}
-    for row in read_lycees(ctx.path(FILE)).rows:
-        if uai_is_valid(row["uai"]) and row["type"].lower() in PATHWAYS:
-            described[row["uai"]] = described.get(row["uai"], False) or point_of(row, "lat", "lng")[0] is not None
-    return described

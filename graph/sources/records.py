@@ -36,6 +36,7 @@ pia3_projects            tuple[Project, ...]       pia3
 support_of_campus        Mapping[URIRef, Support]  links
 organisation_aliases     Mapping[str, URIRef]      links
 sectors_of_cluster       Mapping[URIRef, tuple]    links
+lycee_schools            Mapping[str, bool]        lycees_ival
 """
 
 from __future__ import annotations
@@ -190,4 +191,5 @@ INDEXES: dict[str, Index] = _table(
     ("support_of_campus", "links", Mapping, Support, URIRef, "campus IRI → its support establishment"),
     ("organisation_aliases", "links", Mapping, URIRef, str, "slug of an acronym (« UTBM ») → the organisation minted for it"),
     ("sectors_of_cluster", "links", Mapping, tuple, URIRef, "pôle IRI → slugs of the filières its theme's keywords give (cmq:SectorMatch)"),
+    ("lycee_schools", "lycees_ival", Mapping, bool, str, "UAI of a lycée the lycées file describes → whether it gave the school a point"),
 )
