@@ -230,21 +230,23 @@ TABLES: tuple[Table, ...] = (
     Table(
         "sector_scopes",
         "Sector scopes (derived)",
-        "What a campus or a pôle finds in its filières and territory (graph sector_scope): derived by a documented rule, "
+        "What a campus, a pôle or a Territoire d'innovation finds in its filières and territory (graph sector_scope): derived by a documented rule, "
         "never a membership; its offers, trainings, schools and trades are in the graph (cmq:scopeOffer…).",
         (
             ("iri", "string", "IRI of the scope"),
-            ("scope_of", "string", "IRI of the campus or pôle"),
+            ("scope_of", "string", "IRI of the campus, pôle or project"),
             ("sectors", "string", "IRIs of its filières, separated by ' | '"),
-            ("territories", "string", "IRIs of its territories (académies or régions), separated by ' | '"),
+            ("territories", "string", "IRIs of its territories (académies, régions or départements), separated by ' | '"),
             ("trainings", "integer", "number of distinct trainings in the scope"),
             ("schools", "integer", "number of distinct schools in the scope (not members)"),
             ("trades", "integer", "number of distinct ROME trades the trainings lead to"),
+            ("local_territories", "string", "IRIs of its local territories (the bassins or départements of a campus's towns), separated by ' | '"),
+            ("local_schools", "integer", "number of its schools in its local territories (empty when the campus's place is unknown)"),
             ("method", "string", "how the scope was derived (cmq:matchMethod)"),
         ),
         ("iri",),
         *_entity_queries("sector_scopes", CMQ.SectorScope),
-        sets=("sectors", "territories"),
+        sets=("sectors", "territories", "local_territories"),
     ),
     Table(
         "training_offers",

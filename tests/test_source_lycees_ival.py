@@ -22,11 +22,12 @@ DATA = Path(__file__).parent / "data"
 BEFORE = (
     "orion_departements_academies_regions.csv", "academies_geo.json", "regions_geo.json",
     "inserjeunes_lycees_pro_uai_2022_2023.csv", "inserjeunes_cfa_uai_2022_2023.csv", "cfa_sous_convention_regionale_uai.csv",
+    "cmq_filieres_12.csv", "cmq_campus_list.csv",
 )
 
 
 def run(ctx: BuildContext) -> set:
-    assert run_before("lycees_ival", ctx).keys() == {"territoires", "inserjeunes", "acce"}
+    assert run_before("lycees_ival", ctx).keys() == {"territoires", "inserjeunes", "acce", "filieres", "cmq"}
     ctx.issues.clear()
     return set(LyceesIval(ctx).triples())
 
@@ -112,7 +113,20 @@ def test_counts(built):
     assert len({s for s, p, o in triples if p == GEO.hasGeometry}) == 32  # 33 UAI, one without coordinates
     # 25 of the 33 UAI are in none of the school extracts (InserJeunes, ACCE)
     assert len({s for s, p, o in triples if o == CMQ.School}) == 25
-    assert ctx.issues == []
+    assert [i for i in ctx.issues if i.file == FILE] == []
+
+
+def test_a_campus_town_with_no_lycee_of_its_academie_gets_no_departement_and_a_warning(built):
+    ctx, triples = built
+    # the campuses of the académie de Besançon in the extract's list: Mobicampus (line 2, « Sévenans / Montbéliard ») and
+    # M&SI (line 3, « Besançon »); the extract's lycées of that académie are in Montbéliard and Besançon (« Besancon »), 025
+    placed = {(s, o) for s, p, o in triples if p == CMQ.inDepartement and "/campus/" in s}
+    assert placed == {
+        (iris.campus("Besançon", "Mobicampus – Automobile et mobilités du futur (Nord Franche-Comté)"), iris.departement("25")),
+        (iris.campus("Besançon", "Microtechniques et systèmes intelligents (M&SI)"), iris.departement("25")),
+    }
+    [issue] = [i for i in ctx.issues if i.file == "cmq_campus_list.csv" and i.line == 2]
+    assert (issue.column, issue.value, issue.severity) == ("ville", "Sévenans", "warning")
 
 
 def test_the_gt_records_lost_their_nd_upstream(built):
@@ -141,7 +155,7 @@ def test_bad_records_are_row_issues_naming_the_record(tmp_path):
     triples = run(ctx)
     subjects = {s for s, _, _ in triples}
     assert iris.school("0250008Y") not in subjects and iris.school("0250008A") not in subjects
-    found = {(i.file, i.line, i.column, i.value, i.severity) for i in ctx.issues}
+    found = {(i.file, i.line, i.column, i.value, i.severity) for i in ctx.issues if i.file == FILE}
     assert found == {
         (FILE, 1, "uai", "0250008A", "error"),
         (FILE, 2, "lat", "147.5", "warning"),

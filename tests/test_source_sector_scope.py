@@ -73,10 +73,17 @@ def objects(triples, subject, prop) -> set:
 
 
 @pytest.fixture(scope="module")
-def shipped() -> tuple[BuildContext, list]:
-    """The sector scope source run over the shipped files (with the sources it reads from)."""
+def ran() -> tuple[BuildContext, dict[str, list]]:
+    """Every source up to the sector scope run over the shipped files: the context and each source's triples."""
     ctx = BuildContext(files=data_files())
-    return ctx, run_until("sector_scope", ctx)["sector_scope"]
+    return ctx, run_until("sector_scope", ctx)
+
+
+@pytest.fixture(scope="module")
+def shipped(ran) -> tuple[BuildContext, list]:
+    """The sector scope source's triples over the shipped files."""
+    ctx, triples = ran
+    return ctx, triples["sector_scope"]
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +139,7 @@ def test_the_mobicampus_scope_holds_the_mobility_offers_of_the_academie_de_besan
     assert "jamais une adhésion" in method and TABLE in method
 
 
-def test_every_campus_with_a_filiere_and_a_territory_has_a_scope_and_no_project_has_one(shipped):
+def test_every_campus_with_a_filiere_and_a_territory_has_a_scope_and_only_territoires_d_innovation_among_projects(shipped):
     _, triples = shipped
     twelve = {slug(row["filiere_cmq"]) for row in rows(SHIPPED / "cmq_filieres_12.csv")}
     # the académies and régions of the territoires table, without its pseudo-territories (région code 00, e.g. Polynésie française)
@@ -146,9 +153,9 @@ def test_every_campus_with_a_filiere_and_a_territory_has_a_scope_and_no_project_
     placed = [row for row in campuses if slug(row["filiere"]) in twelve and (located(row["academie"]) or located(row["region_academique"]))]
     scoped = {o for s, p, o in triples if p == CMQ.scopeOf}
     assert len([o for o in scoped if "/campus/" in o]) == len(placed) == 103
-    assert not [o for o in scoped if "/projet/" in o]
+    assert [o for o in scoped if "/projet/" in o and "/projet/ti/" not in o] == []  # a TIP-CMQ project is its campus's own
     empty = [s for s, p, o in triples if p == CMQ.scopeTrainingCount and o == Literal(0, datatype=XSD.integer)]
-    assert empty == []
+    assert [s for s in empty if "/projet/" not in s] == []  # a project's scope may be empty: HIT (santé, Morbihan) has no such offer
 
 
 def test_nothing_in_the_scope_is_a_membership(shipped):
@@ -217,3 +224,51 @@ def test_the_table_is_a_drop_in_file_and_its_checksum_is_in_the_meta_graph(tmp_p
       ?source cmq:namedGraph ?graph ; prov:wasDerivedFrom ?file . ?file cmq:sourceFile ?name ; spdx:checksum/spdx:checksumValue ?value } }"""
     found = cmqgraph.open_graph(store).query(query, initBindings={"graph": iris.source_graph("sector_scope"), "name": Literal(TABLE)})
     assert [str(row[2]) for row in found] == [hashlib.sha256((DATA / TABLE).read_bytes()).hexdigest()]
+
+
+def annuaire_rows(*towns: str) -> list[dict[str, str]]:
+    return [row for row in rows(SHIPPED / "fr-en-annuaire-education.csv") if row["Nom_commune"] in towns]
+
+
+def test_the_mobicampus_scope_marks_its_schools_in_the_bassin_of_its_towns(shipped, mobicampus):
+    _, triples = shipped
+    bassins = {row["code_bassin_formation"] for row in annuaire_rows("Montbéliard", "Sévenans") if row["code_bassin_formation"]}
+    assert bassins == {"3009"}
+    assert {row["libelle_bassin_formation"] for row in annuaire_rows("Montbéliard")} == {"Belfort-Montbéliard-Héricourt"}
+    in_bassin = {row["Identifiant_de_l_etablissement"] for row in rows(SHIPPED / "fr-en-annuaire-education.csv")
+                 if row["code_bassin_formation"] == "3009"}
+    local = {uai for uai, _, _ in mobility_offers(SHIPPED)} & in_bassin
+    assert local == {"0251994G", "0900236T"}  # Germaine Tillion (Montbéliard), Raoul Follereau (Belfort)
+    scope = scope_of(triples, mobicampus)
+    assert objects(triples, scope, CMQ.scopeLocalTerritory) == {iris.bassin_formation("3009")}
+    assert objects(triples, scope, CMQ.scopeLocalSchool) == {iris.school(uai) for uai in local}
+    assert objects(triples, scope, CMQ.scopeLocalSchoolCount) == {Literal(2, datatype=XSD.integer)}
+
+
+def test_a_campus_outside_the_annuaire_is_placed_in_the_departement_of_its_town_by_the_lycees(ran):
+    _, triples = ran
+    [campus] = [row for row in rows(SHIPPED / "cmq_campus_list.csv") if row["nom"] == "Cuir, textile, mode et luxe (Thiviers)"]
+    assert (campus["ville"], campus["academie"]) == ("Thiviers", "Bordeaux")
+    import json
+
+    lycees = json.loads((SHIPPED / "lycees_geolocalisation_ival_2025.json").read_text(encoding="utf-8"))["lycees"]
+    assert {r["uai"][:3] for r in lycees if r["ville"] == "Thiviers"} == {"024"}  # Dordogne, académie de Bordeaux
+    node = iris.campus("Bordeaux", campus["nom"])
+    assert objects(triples["lycees_ival"], node, CMQ.inDepartement) == {iris.departement("24")}
+    scope = iris.sector_scope(node)
+    scope_schools = {str(o).rsplit("/", 1)[-1] for o in objects(triples["sector_scope"], scope, CMQ.scopeSchool)}
+    assert objects(triples["sector_scope"], scope, CMQ.scopeLocalTerritory) == {iris.departement("24")}
+    local = {str(o).rsplit("/", 1)[-1] for o in objects(triples["sector_scope"], scope, CMQ.scopeLocalSchool)}
+    assert local == {uai for uai in scope_schools if uai.startswith("024")} and local < scope_schools
+
+
+def test_the_territoire_d_innovation_of_nord_franche_comte_has_the_scope_of_its_theme_in_its_departements(shipped):
+    _, triples = shipped
+    [row] = [r for r in rows(SHIPPED / "territoires_innovation_laureats.csv") if r["nom_projet"].startswith("Transformation d'un territoire")]
+    assert (row["departements"], row["theme"]) == ("25, 90", "industrie du futur, hydrogène-énergie, compétences")
+    scope = iris.sector_scope(iris.project("ti", row["nom_projet"]))
+    assert objects(triples, scope, CMQ.scopeTerritory) == {iris.departement("25"), iris.departement("90")}
+    assert objects(triples, scope, CMQ.scopeSector) == {iris.sector("Transition énergétique, éco-industrie")}  # « hydrogène »
+    schools = {str(o).rsplit("/", 1)[-1] for o in objects(triples, scope, CMQ.scopeSchool)}
+    assert schools and {uai[:3] for uai in schools} <= {"025", "090"}
+    assert objects(triples, scope, CMQ.scopeLocalTerritory) == set()

@@ -190,9 +190,9 @@ def saved_job(
     return frame.head(max_rows), len(frame) > max_rows
 
 
-def view_job(generation: int, filters: dict[str, str], max_nodes: int, links: list[tuple[str, str]]) -> str:
-    """Return the network view of ``filters`` as a self-contained HTML page, with ``links`` to the site."""
-    G = project(_graph(generation), **filters)
+def view_job(generation: int, filters: dict[str, str], max_nodes: int, links: list[tuple[str, str]], scope: bool = False) -> str:
+    """Return the network view of ``filters`` (with the scopes' schools when ``scope``) as a self-contained HTML page, with ``links`` to the site."""
+    G = project(_graph(generation), scope=scope, **filters)
     return render_html(displayed_graph(G, max_nodes=max_nodes), links=links)
 
 

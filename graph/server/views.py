@@ -55,9 +55,7 @@ async def view_page(
         try:
             site = [(state.href(request, "home"), "cmqgraph"), (state.href(request, "view_page"), "Autre vue / Other view"),
                     (state.href(request, "queries_page"), "Requêtes / Queries")]
-            # view_job passes its filters to cmqgraph.network.project, whose ``scope`` they carry
-            job = {**filters, "scope": True} if scope else filters
-            views[key] = await state.workers.read(state.settings.timeout, view_job, job, max_nodes, site, client=client_of(request))
+            views[key] = await state.workers.read(state.settings.timeout, view_job, filters, max_nodes, site, scope, client=client_of(request))
         except FilterError as exc:
             return await _form(state, request, filters, 422, str(exc), scope=scope)
         except ServerLimit as exc:

@@ -37,14 +37,15 @@ one, its régions'). A town with no such commune, or with two, is a warning on t
 guess; a campus whose académies the Annuaire does not cover (the shipped extract covers two) is left as it
 is. Its bassin follows from its commune: ``?campus cmq:inCommune/cmq:inBassinFormation ?bassin``.
 
->>> towns("Sévenans / Montbéliard"), towns("Clermont-Ferrand (plateau d'Aulnat)"), towns("(toute la région)")
-(['Sévenans', 'Montbéliard'], ['Clermont-Ferrand'], [])
+**Published** for the sector scope: ``bassin_of_school`` (UAI → bassin code, of the schools kept) and
+``bassins_of_campus`` (campus IRI → the bassins of its communes that lie in one bassin).
+
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -54,12 +55,11 @@ from rdflib.namespace import RDF, RDFS, SDO, SKOS, XSD
 from .. import iris
 from ..iris import CMQ, slug
 from .base import Row, Source, SourceFile, Triple, concept, concept_scheme, text, uai_is_valid
-from .cmq import CampusList
-from .files import CsvFile
+from .cmq import campus_row
 from .lycees_ival import new_school, point_of, point_triples, public_private
 from .records import Campus
 
-__all__ = ["AnnuaireEducation", "FILE", "COLUMNS", "FLAGS", "KEPT_TYPES", "in_scope", "towns"]
+__all__ = ["AnnuaireEducation", "FILE", "COLUMNS", "FLAGS", "KEPT_TYPES", "in_scope"]
 
 FILE = "fr-en-annuaire-education.csv"
 UAI = "Identifiant_de_l_etablissement"
@@ -93,7 +93,6 @@ _COMMUNE = re.compile(r"^([0-9]{5}|2[AB][0-9]{3})$")
 _BASSIN = re.compile(r"^[0-9A-Z]{1,10}$")
 _NATURE = re.compile(r"^[0-9]{3}$")
 _POSTCODE = re.compile(r"^[0-9]{5}$")
-_CAMPUS_LIST = CampusList.files[0]
 
 
 def in_scope(row: Row) -> bool:
@@ -105,10 +104,9 @@ def in_scope(row: Row) -> bool:
     )
 
 
-def towns(ville: str) -> list[str]:
-    """Return the towns a campus list's ``ville`` names: brackets left out, split on ``/``, ``,`` and « et »."""
-    value = re.sub(r"\([^)]*\)", " ", ville)
-    return [part.strip() for part in re.split(r"\s*[,/]\s*|\s+et\s+", value) if part.strip()]
+def _bassin(row: Row) -> bool:
+    """Tell whether ``row`` gives a well-formed bassin de formation code."""
+    return bool(_BASSIN.match(row["code_bassin_formation"]))
 
 
 def _departement(commune: str) -> str:
@@ -139,6 +137,7 @@ class AnnuaireEducation(Source):
         "Nombre_d_eleves is absent from the extract; SIREN_SIRET is not read (rounded upstream). Two postcodes lost their leading zero."
     )
     reads = ("academie_of_departement", "region_of_academie", "schools", "campuses", "lycee_schools")
+    publishes = ("bassin_of_school", "bassins_of_campus")
 
     def triples(self) -> Iterator[Triple]:
         communes: dict[str, _Commune] = {}
@@ -162,6 +161,7 @@ class AnnuaireEducation(Source):
         natures: set[str] = set()
         for uai, rows in schools.items():
             yield from self._school(uai, rows, described, natures)
+        self.publish("bassin_of_school", {uai: rows[0]["code_bassin_formation"] for uai, rows in schools.items() if _bassin(rows[0])})
         yield from self._campuses(communes)
 
     def _note_place(self, row: Row, kept: bool, communes: dict[str, _Commune], bassins: dict[str, tuple[str, str | None]]) -> None:
@@ -224,7 +224,7 @@ class AnnuaireEducation(Source):
             yield from new_school(self, row, UAI, row["Nom_etablissement"], kind)
         if _COMMUNE.match(row["Code_commune"]) and not row["Code_commune"].startswith("99"):
             yield node, CMQ.inCommune, iris.commune(row["Code_commune"])
-        if row["code_bassin_formation"] and _BASSIN.match(row["code_bassin_formation"]):
+        if _bassin(row):
             yield node, CMQ.inBassinFormation, iris.bassin_formation(row["code_bassin_formation"])
         kind = text(row["Type_etablissement"])
         if kind is not None:
@@ -293,28 +293,26 @@ class AnnuaireEducation(Source):
             academie = departements.get(_departement(code))
             if academie and commune.names:
                 by_academie.setdefault(academie, {}).setdefault(slug(commune.names.most_common(1)[0][0]), set()).add(code)
-        listed: dict[str, deque[Campus]] = {}
+        bassins_of: dict[URIRef, tuple[str, ...]] = {}
         for campus in self.read("campuses"):
-            listed.setdefault(campus.name, deque()).append(campus)
-        table = CsvFile(self.ctx.path(_CAMPUS_LIST.name), _CAMPUS_LIST.delimiter, ("nom", "ville"))
-        for line, values, problem in table.rows():
-            row = Row(_CAMPUS_LIST.name, line, dict(zip(table.header, values)))
-            same_name = listed.get(row["nom"]) if problem is None else None
-            campus = same_name.popleft() if same_name else None
-            if campus is not None and row["ville"]:
-                yield from self._campus_communes(row, campus, by_academie)
+            for code in self._campus_communes(campus, by_academie):
+                yield campus.iri, CMQ.inCommune, iris.commune(code)
+                if len(communes[code].bassins) == 1:
+                    bassins_of[campus.iri] = tuple(dict.fromkeys((*bassins_of.get(campus.iri, ()), *communes[code].bassins)))
+        self.publish("bassins_of_campus", bassins_of)
 
-    def _campus_communes(self, row: Row, campus: Campus, by_academie: dict[str, dict[str, set[str]]]) -> Iterator[Triple]:
+    def _campus_communes(self, campus: Campus, by_academie: dict[str, dict[str, set[str]]]) -> Iterator[str]:
+        """Yield the INSEE code of each town of ``campus`` that one commune of its académies bears (a warning otherwise)."""
         regions = set(campus.regions)
         academies = campus.academies or tuple(a for a, r in self.read("region_of_academie").items() if r in regions)
         covered = [a for a in academies if a in by_academie]
         if not covered:
             return
-        where = ", ".join(covered)
-        for town in towns(row["ville"]):
+        row, where = campus_row(campus), ", ".join(covered)
+        for town in campus.towns:
             codes = sorted({code for a in covered for code in by_academie[a].get(slug(town), ())})
             if len(codes) == 1:
-                yield campus.iri, CMQ.inCommune, iris.commune(codes[0])
+                yield codes[0]
             elif not codes:
                 self.ctx.issue(row, "ville", f"aucune commune de l'Annuaire ne porte ce nom dans l'académie {where} : pas de commune / "
                                "no commune of the Annuaire has this name in the campus's académie; no commune given", "warning", town)

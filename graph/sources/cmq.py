@@ -16,11 +16,11 @@ from rdflib.namespace import FOAF, RDF, RDFS, XSD
 
 from .. import iris
 from ..iris import CMQ, slug
-from .base import Source, SourceFile, Triple, year_literal
+from .base import Row, Source, SourceFile, Triple, year_literal
 from .curated import certainty_of, provenance, resolve_academies, resolve_regions
 from .records import Campus
 
-__all__ = ["CampusList", "labelling"]
+__all__ = ["CampusList", "labelling", "campus_row"]
 
 #: The day the first 23 *campus d'excellence* were announced.
 FIRST_EXCELLENCE_WAVE = "2020-02-06"
@@ -41,6 +41,15 @@ def labelling(
     if year is not None:
         triples.append((node, CMQ.labelYear, year))
     return node, triples
+
+
+def campus_row(campus: Campus) -> Row:
+    """Return the row of the campus list that ``campus`` comes from (its name and town), for a later source's issues on it.
+
+    >>> campus_row(Campus(URIRef("urn:x:c"), "Mobicampus", (), (), "", town="Sévenans", line=2))
+    Row(file='cmq_campus_list.csv', line=2, values={'nom': 'Mobicampus', 'ville': 'Sévenans'})
+    """
+    return Row(CampusList.files[0].name, campus.line, {"nom": campus.name, "ville": campus.town})
 
 
 class CampusList(Source):
@@ -102,7 +111,7 @@ class CampusList(Source):
                 yield node, CMQ.supportEstablishmentName, Literal(row["etablissement_support"], lang="fr")
             yield from provenance(node, row)
             yield from self._labels(node, row)
-            campuses.append(Campus(node, name, tuple(academies), tuple(regions), row["etablissement_support"], sector))
+            campuses.append(Campus(node, name, tuple(academies), tuple(regions), row["etablissement_support"], sector, row["ville"], row.line))
         self.publish("campuses", tuple(campuses))
 
     def _sector_of(self, row) -> str | None:

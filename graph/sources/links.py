@@ -11,8 +11,10 @@
    of its académie (role ``campus-associe``, the campus being a member of the project).
 3. **Training → Trade**, through every Certif Info certification that certifies the training (its
    CFD in ``Code_Scolarité``) and names ROME codes.
-4. **Pôle → Filière**, by the keyword table :data:`SECTOR_KEYWORDS` applied to the pôle's theme;
-   each assignment is a ``cmq:SectorMatch`` with the keyword that made it.
+4. **Pôle → Filière** and **Territoire d'innovation → Filière**, by the keyword table :data:`SECTOR_KEYWORDS`
+   applied to the theme; each assignment is a ``cmq:SectorMatch`` with the keyword that made it (« Transformation
+   d'un territoire industriel », theme « industrie du futur, hydrogène-énergie, compétences »: *hydrogen* →
+   Transition énergétique, éco-industrie).
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from .records import Support
 
 __all__ = ["Links", "SECTOR_KEYWORDS", "clean_support_name", "best_match"]
 
-#: Filière → word stems looked for at the start of a word of a pôle's theme (accents removed).
+#: Filière → word stems looked for at the start of a word of a pôle's or a project's theme (accents removed; a stem is a
+#: regular expression, so that « bien-être animal » is not « bien-être »).
 SECTOR_KEYWORDS: dict[str, tuple[str, ...]] = {
     "Mobilité, aéronautique, transports terrestres et maritimes": (
         "vehicul", "mobilit", "automobil", "aeronauti", "aerospati", "spatial", "ferroviaire", "transport", "maritim", "naval", "drone",
@@ -45,14 +48,14 @@ SECTOR_KEYWORDS: dict[str, tuple[str, ...]] = {
         "energ", "nucleaire", "eau", "environnement", "circulaire", "hydrogen", "renouvel", "transition-carbone",
     ),
     "Systèmes innovants, mécatronique": ("mecani", "mecatron", "microtech", "robot", "photoni", "laser", "optique", "production", "decolletage"),
-    "Services à la personne, bien-être": ("bien-etre", "longevite", "autonomie"),
+    "Services à la personne, bien-être": ("bien-etre(?!-animal)", "longevite", "autonomie"),
     "Services aux entreprises, logistique": ("logisti", "commerce", "distribution", "financ", "transactions"),
     "Alimentaire, agroalimentaire": ("agroaliment", "aliment", "agricult", "cereal", "vegetal", "nutrition", "produits-de-la-mer", "agro"),
     "Numérique, télécommunications": ("numeri", "digital", "telecom", "cyber", "data", "iot", "reseau", "electroni", "deep-tech", "quantique"),
 }
 
 _PATTERNS = {
-    sector: re.compile("(?:^|-)(" + "|".join(re.escape(k) for k in keywords) + ")")
+    sector: re.compile("(?:^|-)(" + "|".join(keywords) + ")")
     for sector, keywords in SECTOR_KEYWORDS.items()
 }
 
@@ -101,8 +104,8 @@ class Links(Source):
         "Name matching finds a School only when the support is a lycée or CFA in the InserJeunes or ACCE lists; universities and "
         "schools outside those lists become organisations without UAI. Pôle sectors come from a keyword table, not an official mapping."
     )
-    reads = ("schools", "campuses", "pia3_projects", "trades_of_cfd", "clusters")
-    publishes = ("support_of_campus", "organisation_aliases", "sectors_of_cluster")
+    reads = ("schools", "campuses", "pia3_projects", "trades_of_cfd", "clusters", "ti_projects")
+    publishes = ("support_of_campus", "organisation_aliases", "sectors_of_theme")
 
     def expected_rows(self) -> int:
         return 0
@@ -111,7 +114,7 @@ class Links(Source):
         yield from self._supports()
         yield from self._laureate_campuses()
         yield from self._training_trades()
-        yield from self._cluster_sectors()
+        yield from self._theme_sectors()
 
     def _supports(self) -> Iterator[Triple]:
         by_area: dict[str, list[tuple[URIRef, str]]] = {}
@@ -173,21 +176,24 @@ class Links(Source):
             for rome in sorted(romes):
                 yield iris.training(cfd), CMQ.leadsToTrade, iris.trade(rome)
 
-    def _cluster_sectors(self) -> Iterator[Triple]:
+    def _theme_sectors(self) -> Iterator[Triple]:
+        """Yield the filières the keywords of each pôle's and each Territoire d'innovation's theme give, and publish them."""
         sectors_of: dict[URIRef, tuple[str, ...]] = {}
-        for cluster in self.read("clusters"):
-            theme = slug(cluster.theme, max_length=400)
+        themed = [(c.iri, c.theme, "du pôle") for c in self.read("clusters")]
+        themed += [(p.iri, p.theme, "du projet") for p in self.read("ti_projects") if p.theme]
+        for entity, theme_text, whose in themed:
+            theme = slug(theme_text, max_length=400)
             for sector, pattern in _PATTERNS.items():
                 found = pattern.search(theme)
                 if not found:
                     continue
-                sectors_of[cluster.iri] = (*sectors_of.get(cluster.iri, ()), slug(sector))
-                node = URIRef(f"{cluster.iri}/filiere/{slug(sector)}")
-                yield cluster.iri, CMQ.sector, iris.sector(sector)
+                sectors_of[entity] = (*sectors_of.get(entity, ()), slug(sector))
+                node = URIRef(f"{entity}/filiere/{slug(sector)}")
+                yield entity, CMQ.sector, iris.sector(sector)
                 yield node, RDF.type, CMQ.SectorMatch
-                yield node, CMQ.matchedEntity, cluster.iri
+                yield node, CMQ.matchedEntity, entity
                 yield node, CMQ.assignedSector, iris.sector(sector)
                 yield node, CMQ.matchedKeyword, Literal(found.group(1))
-                yield node, CMQ.matchMethod, Literal("mot-clé du thème du pôle (table SECTOR_KEYWORDS de cmqgraph)", lang="fr")
-                yield node, RDFS.comment, Literal(f"thème : {cluster.theme}", lang="fr")
-        self.publish("sectors_of_cluster", sectors_of)
+                yield node, CMQ.matchMethod, Literal(f"mot-clé du thème {whose} (table SECTOR_KEYWORDS de cmqgraph)", lang="fr")
+                yield node, RDFS.comment, Literal(f"thème : {theme_text}", lang="fr")
+        self.publish("sectors_of_theme", sectors_of)

@@ -47,8 +47,9 @@ from .. import iris
 from ..errors import SourceFileError
 from ..iris import CMQ, GEO, slug
 from .base import Row, Source, SourceFile, Triple, decimal_literal, text, uai_is_valid
+from .cmq import campus_row
 from .files import read_json
-from .inserjeunes import GENERIC_KIND, locate_school, school_kind, territory_triples
+from .inserjeunes import GENERIC_KIND, locate_school, school_kind, territory_triples, uai_departement
 
 __all__ = [
     "LyceesIval",
@@ -85,6 +86,8 @@ FIELDS = ("uai", "nom", "ville", "secteur", "type", "lat", "lng", "adresse", "co
 #: ``type`` (case ignored) → pathway of the measure.
 PATHWAYS = {"gt": "gt", "pro": "pro"}
 
+#: The arrondissement number of a town name (« Paris 13 », « Lyon 08 »), left out when a campus's town is matched.
+_ARRONDISSEMENT = re.compile(r"\s+[0-9]{1,2}$")
 _POSTCODE = re.compile(r"^[0-9]{5}$")
 _SESSION = re.compile(r"^(19|20)[0-9]{2}$")
 
@@ -233,8 +236,8 @@ class LyceesIval(Source):
         "names and towns of the GT records: a lycée with a pro record takes its name and town from it, the 1,489 GT-only lycées keep "
         "them as written (some damaged, e.g. 'Marmae'). The file's académie names are damaged too: the territory is read from the UAI."
     )
-    reads = ("academie_of_departement", "region_of_academie", "schools")
-    publishes = ("lycee_schools",)
+    reads = ("academie_of_departement", "region_of_academie", "schools", "campuses")
+    publishes = ("lycee_schools", "departements_of_campus")
 
     def expected_rows(self) -> int:
         path = self.ctx.files.get(FILE)
@@ -256,6 +259,32 @@ class LyceesIval(Source):
         self.publish("lycee_schools", {
             uai: any(point_of(row, "lat", "lng")[0] is not None for row in records.values()) for uai, records in by_uai.items()
         })
+        yield from self._campuses(by_uai)
+
+    def _campuses(self, by_uai: dict[str, dict[str, Row]]) -> Iterator[Triple]:
+        """Yield the département of each town of each campus that the lycées of its académies place in one département."""
+        academie_of, region_of = self.read("academie_of_departement"), self.read("region_of_academie")
+        towns: dict[str, dict[str, set[str]]] = {}
+        for uai, records in by_uai.items():
+            row, departement = records.get("pro") or records["gt"], uai_departement(uai)
+            if row["ville"] and departement in academie_of:
+                towns.setdefault(academie_of[departement], {}).setdefault(slug(_ARRONDISSEMENT.sub("", row["ville"])), set()).add(departement)
+        found: dict[URIRef, tuple[str, ...]] = {}
+        for campus in self.read("campuses"):
+            academies = campus.academies or tuple(a for a, r in region_of.items() if r in campus.regions)
+            place = campus_row(campus)
+            for town in campus.towns:
+                codes = sorted({code for a in academies for code in towns.get(a, {}).get(slug(town), ())})
+                if len(codes) == 1:
+                    found[campus.iri] = (*found.get(campus.iri, ()), codes[0])
+                    yield campus.iri, CMQ.inDepartement, iris.departement(codes[0])
+                elif codes:
+                    self.ctx.issue(place, "ville", f"des lycées de ce nom de ville sont dans plusieurs départements ({', '.join(codes)}) : "
+                                   "pas de département / lycées of several départements have this town name; no département given", "warning", town)
+                else:
+                    self.ctx.issue(place, "ville", "aucun lycée des académies du campus n'est dans une ville de ce nom : pas de département / "
+                                   "no lycée of the campus's académies is in a town of this name; no département given", "warning", town)
+        self.publish("departements_of_campus", {iri: tuple(dict.fromkeys(codes)) for iri, codes in found.items()})
 
     def _add(self, row: Row, by_uai: dict[str, dict[str, Row]]) -> None:
         """Put ``row`` under its UAI and pathway, or report why it is left out."""

@@ -35,12 +35,16 @@ ti_projects              tuple[Project, ...]       territoires_innovation
 pia3_projects            tuple[Project, ...]       pia3
 support_of_campus        Mapping[URIRef, Support]  links
 organisation_aliases     Mapping[str, URIRef]      links
-sectors_of_cluster       Mapping[URIRef, tuple]    links
+sectors_of_theme         Mapping[URIRef, tuple]    links
 lycee_schools            Mapping[str, bool]        lycees_ival
+departements_of_campus   Mapping[URIRef, tuple]    lycees_ival
+bassin_of_school         Mapping[str, str]         annuaire_education
+bassins_of_campus        Mapping[URIRef, tuple]    annuaire_education
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -74,7 +78,7 @@ class Offer:
 @dataclass(frozen=True, slots=True)
 class Campus:
     """A campus of the curated list: its IRI, name, académie and région codes, its support establishment as written,
-    and the slug of its filière (None when the list gives none of the 12)."""
+    the slug of its filière (None when the list gives none of the 12), its ``ville`` as written and its row's line."""
 
     iri: URIRef
     name: str
@@ -82,6 +86,22 @@ class Campus:
     regions: tuple[str, ...]
     support: str
     sector: str | None = None
+    town: str = ""
+    line: int = 0
+
+    @property
+    def towns(self) -> list[str]:
+        """The towns its ``ville`` names: brackets left out, split on ``/``, ``,`` and « et ».
+
+        >>> Campus(URIRef("urn:x:c"), "C", (), (), "", town="Sévenans / Montbéliard").towns
+        ['Sévenans', 'Montbéliard']
+        >>> Campus(URIRef("urn:x:c"), "C", (), (), "", town="Clermont-Ferrand (plateau d'Aulnat)").towns
+        ['Clermont-Ferrand']
+        >>> Campus(URIRef("urn:x:c"), "C", (), (), "", town="(toute la région)").towns
+        []
+        """
+        value = re.sub(r"\([^)]*\)", " ", self.town)
+        return [part.strip() for part in re.split(r"\s*[,/]\s*|\s+et\s+", value) if part.strip()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +116,16 @@ class Cluster:
 
 @dataclass(frozen=True, slots=True)
 class Project:
-    """A regional project: its IRI, the name it is known by, its programme code (``ti``, ``tip-cmq``…) and académie codes."""
+    """A regional project: its IRI, the name it is known by, its programme code (``ti``, ``tip-cmq``…), its académie
+    codes, its theme as written, and the région and département codes of its territory (a TI project's)."""
 
     iri: URIRef
     name: str
     programme: str
     academies: tuple[str, ...]
+    theme: str = ""
+    regions: tuple[str, ...] = ()
+    departements: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +214,9 @@ INDEXES: dict[str, Index] = _table(
     ("pia3_projects", "pia3", tuple, Project, None, "the TIP-CMQ and campus connectés laureates"),
     ("support_of_campus", "links", Mapping, Support, URIRef, "campus IRI → its support establishment"),
     ("organisation_aliases", "links", Mapping, URIRef, str, "slug of an acronym (« UTBM ») → the organisation minted for it"),
-    ("sectors_of_cluster", "links", Mapping, tuple, URIRef, "pôle IRI → slugs of the filières its theme's keywords give (cmq:SectorMatch)"),
+    ("sectors_of_theme", "links", Mapping, tuple, URIRef, "pôle or TI project IRI → slugs of the filières its theme's keywords give (cmq:SectorMatch)"),
     ("lycee_schools", "lycees_ival", Mapping, bool, str, "UAI of a lycée the lycées file describes → whether it gave the school a point"),
+    ("departements_of_campus", "lycees_ival", Mapping, tuple, URIRef, "campus IRI → codes of the départements of its towns (lycées' towns)"),
+    ("bassin_of_school", "annuaire_education", Mapping, str, str, "UAI → code of its bassin de formation (Annuaire)"),
+    ("bassins_of_campus", "annuaire_education", Mapping, tuple, URIRef, "campus IRI → codes of the bassins of its communes (Annuaire)"),
 )

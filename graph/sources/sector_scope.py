@@ -24,12 +24,18 @@ and their counts. A school's territory is that of the ``schools`` index, or, for
 names, the département of its UAI.
 
 - **Campus**: its filière and its académies, or its régions when the list gives no académie (the
-  ``campuses`` index). The list gives a town, not a département: no département scope yet.
+  ``campuses`` index). Its **local territory** (``cmq:scopeLocalTerritory``), where its place is known: the
+  bassins de formation of its communes (``bassins_of_campus``, from the Annuaire: Mobicampus, Sévenans /
+  Montbéliard → Belfort-Montbéliard-Héricourt), else the départements of its towns (``departements_of_campus``,
+  from the lycées file). The scope's schools there are its ``cmq:scopeLocalSchool`` (with their count): the
+  nearest candidates, still derived. A school's bassin is the Annuaire's (``bassin_of_school``).
 - **Pôle**: its régions (the ``clusters`` index) and the filières the keyword table of
-  :mod:`~cmqgraph.sources.links` gives its theme (``sectors_of_cluster``, the same ``cmq:SectorMatch`` rule).
-- **Regional project**: the project lists give no filière, so no project gets a scope.
+  :mod:`~cmqgraph.sources.links` gives its theme (``sectors_of_theme``, the same ``cmq:SectorMatch`` rule).
+- **Territoire d'innovation**: its départements, or its régions when the list gives none, and the filières
+  the same keyword table gives its theme. A TIP-CMQ project is a campus's own (its scope is that campus's),
+  and a campus connecté names no filière: neither gets a scope of its own.
 
-A campus or pôle with a filière and a territory always gets a scope, empty or not (the counts say 0).
+A campus, pôle or project with a filière and a territory always gets a scope, empty or not (the counts say 0).
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ from ..iris import CMQ, slug
 from .base import Row, Source, SourceFile, Triple
 from .curated import CERTAINTY_WORDS, certainty_of
 from .inserjeunes import uai_departement
-from .records import Offer
+from .records import Campus, Offer
 
 __all__ = ["SectorScope", "LEVELS", "SpecialityRule", "Scope", "method"]
 
@@ -70,9 +76,9 @@ def method(kind: str) -> str:
     """
     if kind == "campus":
         return _METHOD.format(territory="de l'académie du campus (à défaut, de sa région)", sectors="à la filière du campus")
-    return _METHOD.format(
-        territory="des régions du pôle", sectors="à une filière du pôle (mots-clés de son thème, table SECTOR_KEYWORDS des liens)"
-    )
+    territory = "des régions du pôle" if kind == "pole" else "des départements du projet (à défaut, de ses régions)"
+    whose = "du pôle" if kind == "pole" else "du projet"
+    return _METHOD.format(territory=territory, sectors=f"à une filière {whose} (mots-clés de son thème, table SECTOR_KEYWORDS des liens)")
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,8 @@ class SpecialityRule:
 
 @dataclass(frozen=True)
 class Scope:
-    """What a scope is made from: its entity, label, filière slugs, territories, the area keys of its schools, and its method."""
+    """What a scope is made from: its entity, label, filière slugs, territories, the area keys of its schools, its method,
+    and its local territories with their area keys (none when the entity's place is not known)."""
 
     entity: URIRef
     name: str
@@ -95,6 +102,8 @@ class Scope:
     territories: tuple[URIRef, ...]
     areas: frozenset[str]
     method: str
+    local: tuple[URIRef, ...] = ()
+    local_areas: frozenset[str] = frozenset()
 
 
 class SectorScope(Source):
@@ -112,16 +121,20 @@ class SectorScope(Source):
         "Method: a scope holds the Affelnet 2022 offers (voie scolaire, first years of vocational pathways; no apprenticeship, "
         "no general or higher education) of the schools of its territory whose training's NSF group (and CPC where the table "
         "row narrows it) the table links to one of its filières, with those schools and the ROME trades of the trainings "
-        "(Certif Info). Campus territory: its académies, or its régions when the list gives none; the campus list gives a "
-        "town but no département, so no scope is narrower than an académie. Pôles: their régions and the filières of the "
-        "keyword table of links. Campuses without a filière or a territory, and every regional project (the project lists "
-        "give no filière), get no scope: on the shipped data 103 of 105 campuses (not the two of Polynésie française, a "
-        "pseudo-territory of the territoires table) and 70 of 72 pôles (not Pin maritime and Hippolia, whose themes match no "
-        "keyword). The table is a judgement: its certainty is on each cmq:SpecialityLink."
+        "(Certif Info). Campus territory: its académies, or its régions when the list gives none; its local territory (the "
+        "schools nearest to it) is the bassin de formation of its commune where the Annuaire places it (shipped: "
+        "Bourgogne-Franche-Comté only), else the département of its town where a lycée of its académies is in a town of that "
+        "name; otherwise it has none. Pôles: their régions; Territoires d'innovation: their départements (else régions); both "
+        "with the filières the keyword table of links gives their theme. Campuses without a filière or a territory, TI projects "
+        "whose theme matches no keyword, TIP-CMQ projects (their campus's scope is theirs) and campus connectés get no scope: on "
+        "the shipped data 103 of 105 campuses (not the two of Polynésie française, a pseudo-territory of the territoires "
+        "table), 70 of 72 pôles (not Pin maritime and Hippolia, whose themes match no keyword) and the TI projects with a "
+        "matching theme. The table is a judgement: its certainty is on each cmq:SpecialityLink."
     )
     reads = (
         "sectors", "academie_of_departement", "region_of_academie", "nsf_of_cfd", "cpc_of_cfd",
-        "trades_of_cfd", "schools", "offers", "campuses", "clusters", "sectors_of_cluster",
+        "trades_of_cfd", "schools", "offers", "campuses", "clusters", "sectors_of_theme", "ti_projects",
+        "departements_of_campus", "bassins_of_campus", "bassin_of_school",
     )
 
     def triples(self) -> Iterator[Triple]:
@@ -132,7 +145,7 @@ class SectorScope(Source):
         links_of: dict[str, list[URIRef]] = {}
         for rule in rules:
             links_of.setdefault(rule.sector, []).append(rule.node)
-        for scope in (*self._campus_scopes(), *self._cluster_scopes()):
+        for scope in (*self._campus_scopes(), *self._cluster_scopes(), *self._project_scopes()):
             yield from self._scope(scope, offers_in, sectors_of, links_of)
 
     # ------------------------------------------------------------------------------------------ the table
@@ -204,19 +217,21 @@ class SectorScope(Source):
     # ------------------------------------------------------------------------------------------ the territories
 
     def _offers_by_area(self) -> dict[str, list[Offer]]:
-        """Map ``a{académie}`` and ``r{région}`` to the offers of the schools there."""
+        """Map ``a{académie}``, ``r{région}``, ``d{département}`` and ``b{bassin}`` to the offers of the schools there."""
         schools, academie_of = self.read("schools"), self.read("academie_of_departement")
-        region_of = self.read("region_of_academie")
+        region_of, bassin_of = self.read("region_of_academie"), self.read("bassin_of_school")
         found: dict[str, list[Offer]] = {}
         for offer in self.read("offers"):
             school = schools.get(offer.uai)
             if school is not None:
-                academie, region = school.academie, school.region
+                departement, academie, region = school.departement, school.academie, school.region
             else:
-                academie = academie_of.get(uai_departement(offer.uai))
+                departement = uai_departement(offer.uai)
+                academie = academie_of.get(departement)
                 region = region_of.get(academie) if academie else None
-            for key in (f"a{academie}" if academie else "", f"r{region}" if region else ""):
-                found.setdefault(key, []).append(offer)
+            bassin = bassin_of.get(offer.uai)
+            for prefix, code in (("a", academie), ("r", region), ("d", departement), ("b", bassin)):
+                found.setdefault(f"{prefix}{code}" if code else "", []).append(offer)
         found.pop("", None)
         return found
 
@@ -229,10 +244,29 @@ class SectorScope(Source):
             else:
                 territories, areas = [iris.region(r) for r in campus.regions], [f"r{r}" for r in campus.regions]
             if areas:
-                yield Scope(campus.iri, campus.name, (campus.sector,), tuple(territories), frozenset(areas), method("campus"))
+                yield Scope(campus.iri, campus.name, (campus.sector,), tuple(territories), frozenset(areas), method("campus"), *self._local(campus))
+
+    def _local(self, campus: Campus) -> tuple[tuple[URIRef, ...], frozenset[str]]:
+        """The local territories of ``campus`` and their area keys: the bassins of its communes, else its towns' départements."""
+        bassins = self.read("bassins_of_campus").get(campus.iri, ())
+        if bassins:
+            return tuple(iris.bassin_formation(b) for b in bassins), frozenset(f"b{b}" for b in bassins)
+        departements = self.read("departements_of_campus").get(campus.iri, ())
+        return tuple(iris.departement(d) for d in departements), frozenset(f"d{d}" for d in departements)
+
+    def _project_scopes(self) -> Iterator[Scope]:
+        sectors_of = self.read("sectors_of_theme")
+        for project in self.read("ti_projects"):
+            sectors = sectors_of.get(project.iri, ())
+            if project.departements:
+                territories, areas = [iris.departement(d) for d in project.departements], [f"d{d}" for d in project.departements]
+            else:
+                territories, areas = [iris.region(r) for r in project.regions], [f"r{r}" for r in project.regions]
+            if sectors and areas:
+                yield Scope(project.iri, project.name, sectors, tuple(territories), frozenset(areas), method("projet"))
 
     def _cluster_scopes(self) -> Iterator[Scope]:
-        sectors_of = self.read("sectors_of_cluster")
+        sectors_of = self.read("sectors_of_theme")
         for cluster in self.read("clusters"):
             sectors = sectors_of.get(cluster.iri, ())
             if sectors and cluster.regions:
@@ -254,6 +288,8 @@ class SectorScope(Source):
         schools = sorted({o.uai for o in offers})
         trades_of = self.read("trades_of_cfd")
         trades = sorted({rome for cfd in trainings for rome in trades_of.get(cfd, ())})
+        near = {(o.uai, o.mefstat11) for area in scope.local_areas for o in offers_in.get(area, ())}
+        local = sorted({o.uai for o in offers if (o.uai, o.mefstat11) in near})
         yield node, RDF.type, CMQ.SectorScope
         yield node, RDFS.label, Literal(f"Périmètre sectoriel de {scope.name} (déduit)", lang="fr")
         yield node, RDFS.label, Literal(f"Sector scope of {scope.name} (derived)", lang="en")
@@ -266,6 +302,12 @@ class SectorScope(Source):
                 yield node, PROV.wasDerivedFrom, link
         for territory in scope.territories:
             yield node, CMQ.scopeTerritory, territory
+        for territory in scope.local:
+            yield node, CMQ.scopeLocalTerritory, territory
+        for uai in local:
+            yield node, CMQ.scopeLocalSchool, iris.school(uai)
+        if scope.local:
+            yield node, CMQ.scopeLocalSchoolCount, Literal(len(local), datatype=XSD.integer)
         for offer in offers:
             yield node, CMQ.scopeOffer, iris.training_offer(offer.uai, offer.mefstat11)
         for cfd in trainings:

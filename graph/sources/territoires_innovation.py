@@ -54,9 +54,11 @@ class TerritoiresInnovation(ProjectSource):
             yield node, CMQ.laureateDate, Literal("2019-09-13", datatype=XSD.date)
             if row["theme"]:
                 yield node, CMQ.theme, Literal(row["theme"], lang="fr")
-            for code in resolve_regions(self, row, "region"):
+            regions = resolve_regions(self, row, "region")
+            departements = [d for d in _DEPT.findall(row["departements"]) if DEPARTEMENT_CODE.match(d)]
+            for code in regions:
                 yield node, CMQ.territory, iris.region(code)
-            for code in (d for d in _DEPT.findall(row["departements"]) if DEPARTEMENT_CODE.match(d)):
+            for code in departements:
                 yield node, CMQ.territory, iris.departement(code)
             if row["departements"] and not row["departements"].replace(",", " ").replace(" ", "").isdigit():
                 yield node, CMQ.departementsNote, Literal(row["departements"], lang="fr")
@@ -64,5 +66,5 @@ class TerritoiresInnovation(ProjectSource):
             yield from self._amount(row, node, "subvention_etat_meur", CMQ.stateGrantMEUR)
             yield from self._amount(row, node, "investissement_etat_meur", CMQ.stateInvestmentMEUR)
             yield from self._amount(row, node, "budget_total_projet_meur", CMQ.totalBudgetMEUR)
-            projects.append(Project(node, name, "ti", ()))
+            projects.append(Project(node, name, "ti", (), row["theme"], tuple(regions), tuple(departements)))
         self.publish("ti_projects", tuple(projects))
