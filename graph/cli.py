@@ -109,7 +109,7 @@ def _fail_cleanly(command):
     "--store",
     type=click.Path(file_okay=False, path_type=Path),
     envvar=STORE_ENV,
-    help=f"Folder of the graph store (default: ${STORE_ENV}, else the user data folder).",
+    help=f"Folder of the graph store (default: ${STORE_ENV}, else the checkout's var/store that make demo built, else the user data folder).",
 )
 @click.version_option(__version__, prog_name="cmqgraph")
 @click.pass_context

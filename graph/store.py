@@ -1,7 +1,9 @@
 """Where the built graph lives: a persistent Oxigraph store, reached through rdflib (oxrdflib).
 
 The store path is, in order: the ``path`` argument (``--store`` on the command line), the
-``CMQGRAPH_STORE`` environment variable, or ``<user data dir>/cmqgraph/store`` (on Linux
+``CMQGRAPH_STORE`` environment variable, the graph ``make demo`` built in the checkout one works in
+(:func:`checkout_store_path`: ``var/store`` beside the ``pyproject.toml`` of cmqgraph, found from the
+current folder upwards, when it holds a built graph), or ``<user data dir>/cmqgraph/store`` (on Linux
 ``~/.local/share/cmqgraph/store``).
 
 A build replaces only a folder that is a cmqgraph store: one that holds the marker file
@@ -31,6 +33,7 @@ __all__ = [
     "STORE_ENV",
     "STORE_MARKER",
     "default_store_path",
+    "checkout_store_path",
     "resolve_store_path",
     "store_kind",
     "check_replaceable",
@@ -51,12 +54,45 @@ def default_store_path() -> Path:
     return user_data_path("cmqgraph") / "store"
 
 
+#: Where ``make demo`` builds the graph, in a checkout (the Makefile's ``CMQGRAPH_STORE``).
+CHECKOUT_STORE = Path("var") / "store"
+
+
+def checkout_store_path(start: str | os.PathLike | None = None) -> Path | None:
+    """Return the graph ``make demo`` built in the cmqgraph checkout that holds ``start`` (default: the current folder).
+
+    The checkout is the nearest folder, from ``start`` upwards, with a ``pyproject.toml`` naming the project
+    ``cmqgraph``; its graph is its :data:`CHECKOUT_STORE`, returned only when a build made it (:func:`store_kind`
+    ``cmqgraph``). None otherwise: outside a checkout, or before ``make demo``.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = (Path(folder) / "pyproject.toml").write_text('[project]\\nname = "cmqgraph"\\n')
+    ...     checkout_store_path(folder) is None  # no graph built yet
+    True
+    """
+    folder = Path(start or os.getcwd()).resolve()
+    for candidate in (folder, *folder.parents):
+        project = candidate / "pyproject.toml"
+        if project.is_file():
+            if not _NAMES_CMQGRAPH.search(project.read_text(encoding="utf-8", errors="replace")):
+                return None
+            store = candidate / CHECKOUT_STORE
+            return store if store_kind(store) == "cmqgraph" else None
+    return None
+
+
+_NAMES_CMQGRAPH = re.compile(r'^name\s*=\s*"cmqgraph"', re.MULTILINE)
+
+
 def resolve_store_path(path: str | os.PathLike | None = None) -> Path:
-    """Return the store path: ``path``, else ``$CMQGRAPH_STORE``, else :func:`default_store_path`."""
+    """Return the store path: ``path``, else ``$CMQGRAPH_STORE``, else :func:`checkout_store_path`, else :func:`default_store_path`."""
     if path:
         return Path(path)
     env = os.environ.get(STORE_ENV)
-    return Path(env) if env else default_store_path()
+    if env:
+        return Path(env)
+    return checkout_store_path() or default_store_path()
 
 
 def store_kind(path: str | os.PathLike) -> str:

@@ -303,3 +303,21 @@ def test_a_staging_folder_of_this_pid_holding_other_files_is_left_alone(tmp_path
     with pytest.raises(StoreError, match="holds files that are not a graph store's"):
         cmqgraph.build(store=tmp_path / "store", data_dir=DATA)
     assert (staging / "notes.txt").read_text() == "mine"
+
+
+def test_commands_run_in_a_checkout_find_the_graph_make_demo_built_there(tmp_path):
+    checkout = tmp_path / "checkout"
+    (checkout / "notebooks").mkdir(parents=True)
+    (checkout / "pyproject.toml").write_text('[project]\nname = "cmqgraph"\n', encoding="utf-8")
+    cmqgraph.build(store=checkout / "var" / "store", data_dir=DATA)
+    env = {k: v for k, v in os.environ.items() if k != "CMQGRAPH_STORE"} | {"HOME": str(tmp_path / "home"), "XDG_DATA_HOME": str(tmp_path / "home")}
+    found = subprocess.run([sys.executable, "-m", "cmqgraph", "sources"], capture_output=True, text=True, env=env, timeout=600,
+                           cwd=checkout / "notebooks")
+    assert found.returncode == 0, found.stderr
+    assert "cmq_membres" in found.stdout
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    missing_graph = subprocess.run([sys.executable, "-m", "cmqgraph", "sources"], capture_output=True, text=True, env=env, timeout=600,
+                                   cwd=outside)
+    assert missing_graph.returncode != 0
+    assert str(tmp_path / "home") in one_line_error(missing_graph, missing_graph.returncode)
