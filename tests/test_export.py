@@ -6,6 +6,7 @@ import gzip
 import json
 import os
 import stat
+from collections import Counter
 from pathlib import Path
 
 import cmqgraph
@@ -514,14 +515,18 @@ def test_memberships_say_which_source_states_them(csv_files):
 
 
 def test_sector_scopes_are_a_table_of_their_own(csv_files):
-    """103 of the 105 campuses (not the two of Polynésie, without territory) and 70 of the 72 pôles (not Pin maritime
-    and Hippolia, whose themes match no keyword) get a scope; Mobicampus's holds 18 trainings, 7 schools, 15 trades
-    (counted from the Affelnet, BCN and Certif Info files by hand: académie 03, NSF groups of the Mobilité rows)."""
+    """103 of the 105 campuses (not the two of Polynésie, without territory), 70 of the 72 pôles (not Pin maritime
+    and Hippolia, whose themes match no keyword) and 19 of the 20 Territoires d'innovation (not Valence-Romans, whose
+    theme « économie sociale et solidaire, reconquête industrielle, start-ups de territoire » names no filière) get a
+    scope; Mobicampus's holds 18 trainings, 7 schools, 15 trades (counted from the Affelnet, BCN and Certif Info files
+    by hand: académie 03, NSF groups of the Mobilité rows)."""
     import csv as csv_module
 
     path = next(p for p in csv_files if p.stem == "sector_scopes")
     rows = list(csv_module.DictReader(path.open(encoding="utf-8", newline="")))
-    assert len(rows) == 103 + 70
+    kinds = Counter(r["scope_of"].split("/id/")[1].split("/")[0] for r in rows)
+    assert kinds == {"campus": 103, "pole": 70, "projet": 19}
+    assert [r["scope_of"] for r in rows if "/projet/" in r["scope_of"] and "/projet/ti/" not in r["scope_of"]] == []
     (mobicampus,) = [r for r in rows if "/mobicampus" in r["scope_of"]]
     assert (mobicampus["trainings"], mobicampus["schools"], mobicampus["trades"]) == ("18", "7", "15")
     assert mobicampus["territories"] == "https://w3id.org/cmqgraph/id/academie/03"

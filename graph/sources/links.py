@@ -50,7 +50,9 @@ SECTOR_KEYWORDS: dict[str, tuple[str, ...]] = {
     "Systèmes innovants, mécatronique": ("mecani", "mecatron", "microtech", "robot", "photoni", "laser", "optique", "production", "decolletage"),
     "Services à la personne, bien-être": ("bien-etre(?!-animal)", "longevite", "autonomie"),
     "Services aux entreprises, logistique": ("logisti", "commerce", "distribution", "financ", "transactions"),
-    "Alimentaire, agroalimentaire": ("agroaliment", "aliment", "agricult", "cereal", "vegetal", "nutrition", "produits-de-la-mer", "agro"),
+    "Alimentaire, agroalimentaire": (
+        "agroaliment", "aliment", "agric", "viticult", "elevage", "cereal", "vegetal", "nutrition", "produits-de-la-mer", "agro",
+    ),
     "Numérique, télécommunications": ("numeri", "digital", "telecom", "cyber", "data", "iot", "reseau", "electroni", "deep-tech", "quantique"),
 }
 
