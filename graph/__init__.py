@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .builder import BuildReport, build
 from .errors import CmqGraphError, RowIssue, ShrinkError, SourceFileError, StoreError
+from .search import search
 from .store import open_graph, open_store
 from .version import __version__
 
@@ -19,6 +20,7 @@ __all__ = [
     "BuildReport",
     "open_graph",
     "open_store",
+    "search",
     "CmqGraphError",
     "RowIssue",
     "SourceFileError",

@@ -7,7 +7,8 @@ build that fails halfway leaves the previous graph intact. Before anything is wr
 checks that it may replace the store folder (:func:`cmqgraph.store.check_replaceable`: never a
 folder of the user's) and the structure of every input file (a broken file fails in a second);
 before the swap, it compares the new graph with the one it replaces (:mod:`cmqgraph.census`) and
-stops if a kind of entity lost a large share of its instances.
+stops if a kind of entity lost a large share of its instances. The search index (:mod:`cmqgraph.search`)
+is written into the new store folder too, so that it is swapped in with the graph it indexes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -33,10 +35,11 @@ from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS, XSD
 
 from . import iris
 from .census import Census, census, shrinkage
-from .errors import RowIssue, ShrinkError, SourceFileError, StoreError
+from .errors import CmqGraphError, RowIssue, ShrinkError, SourceFileError, StoreError
 from .iris import CMQ, SPDX
+from .search import build_index
 from .sources import BuildContext, Source, all_sources, check_order
-from .store import STORE_MARKER, check_replaceable, open_store, resolve_store_path, store_kind
+from .store import SEARCH_INDEX, STORE_MARKER, check_replaceable, open_store, resolve_store_path, store_kind
 from .version import __version__
 
 __all__ = [
@@ -111,7 +114,7 @@ class BuildReport:
 
     ``previous`` is the census of the graph replaced (None when there was none, or it could not be
     read: ``previous_note`` says why); ``removed`` lists the leftover folders of killed builds removed
-    or restored.
+    or restored; ``search_note`` says why the search index could not be written ("" when it was).
     """
 
     store: Path
@@ -121,6 +124,7 @@ class BuildReport:
     previous: Census | None = None
     previous_note: str = ""
     removed: list[Path] = field(default_factory=list)
+    search_note: str = ""
 
     @property
     def issues(self) -> list[RowIssue]:
@@ -417,6 +421,7 @@ def build(
             shrinks = [replace(s, files=files_of.get(s.source, ())) for s in shrinkage(report.previous, current)]
             if shrinks:
                 raise ShrinkError(target, shrinks)
+        report.search_note = _write_search_index(staging)
         (staging / STORE_MARKER).write_text(json.dumps({"cmqgraph": __version__}) + "\n", encoding="utf-8")
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -461,6 +466,20 @@ def _write(staging: Path, ctx: BuildContext, report: BuildReport, shipped: froze
     current = census(ox_store)
     del ox_store
     return current
+
+
+def _write_search_index(staging: Path) -> str:
+    """Write the search index of the new store at ``staging`` into it; return why it could not be ("" when it was).
+
+    A graph without its index is still the graph: the build goes on, and its report says so
+    (:func:`cmqgraph.search.open_index` tries again at the first search).
+    """
+    try:
+        build_index(ox.Store.read_only(str(staging)), staging / SEARCH_INDEX)
+    except (CmqGraphError, sqlite3.Error, OSError, RuntimeError) as exc:
+        return (f"l'index de recherche n'a pas été écrit / the search index was not written ({exc}); "
+                "the first search will try again, or run 'cmqgraph build' once the cause is fixed")
+    return ""
 
 
 def _swap(staging: Path, target: Path) -> None:

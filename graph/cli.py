@@ -13,6 +13,7 @@ previous graph is kept; ``--accept-shrink``); 130 interrupted (Ctrl-C, SIGINT), 
 from __future__ import annotations
 
 import functools
+import json
 import math
 import sys
 import warnings
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import IO, NoReturn
 
 import click
+import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.syntax import Syntax
@@ -51,6 +53,7 @@ from .network import write_csv, write_gexf, write_graphml
 from .output import atomic_file
 from .push import push as push_graph
 from .saved_queries import VIEW_FILTERS, decode_query, get_query, load_queries
+from .search import KINDS, MAX_LIMIT, MAX_TEXT, search_with_facets
 from .stats import class_counts, source_table
 from .store import STORE_ENV, open_store, resolve_store_path
 from .validate import validate as validate_graph
@@ -213,6 +216,8 @@ def _print_notes(report) -> None:
         console.print(f"removed the leftover of a killed build: {path}", highlight=False)
     if report.previous_note:
         _warn(report.previous_note)
+    if report.search_note:
+        _warn(report.search_note)
 
 
 def _print_issues(report, limit: int) -> None:
@@ -450,6 +455,45 @@ def sparql(store: Path, file: IO[bytes], fmt: str, output: Path | None, endpoint
         _emit(result.table, fmt, output)
     else:
         _deliver(result.graph.serialize(format="turtle"), output, newline=True)
+
+
+@main.command("search")
+@click.argument("text")
+@click.option("--kind", type=click.Choice(tuple(KINDS)), help="Only things of this kind (the facets still count every kind).")
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=10, show_default=True, help="How many things at most.")
+@click.option(
+    "--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True,
+    help="table: for people; csv: iri, label, kind, code, score, snippet; json: the API's answer (results and facets).",
+)
+@click.pass_obj
+@_fail_cleanly
+def search_command(store: Path, text: str, kind: str | None, limit: int, fmt: str) -> None:
+    """Find campuses, schools, trainings, trades, pôles, projects and territories by name or code.
+
+    Accents, case and punctuation do not count, each word may be the start of one (mobi), a typo is
+    forgiven (mobicampsu), several words narrow (nelson mandela audincourt), and a code typed alone (a
+    UAI, a CFD, an RNCP or ROME code) comes first. A graph built before the search existed gets its index
+    at the first search (a few seconds).
+    """
+    if not text.strip():
+        raise click.BadParameter("nothing to search: give a name or a code", param_hint="TEXT")
+    if len(text) > MAX_TEXT:
+        raise click.BadParameter(f"{len(text)} characters; {MAX_TEXT} at most", param_hint="TEXT")
+    result = search_with_facets(text, kind=kind, limit=limit, store=store)
+    rows = [hit.as_dict() for hit in result.hits]
+    if fmt == "json":
+        click.echo(json.dumps({"results": rows, "facets": result.facets}, ensure_ascii=False, indent=1))
+    elif fmt == "csv":
+        frame = pd.DataFrame(rows, columns=["iri", "label", "kind", "code", "score", "snippet"])
+        click.echo(format_frame(frame, "csv"), nl=False)
+    else:
+        facets = " · ".join(f"{KINDS[k][0]} {n}" for k, n in result.facets.items()) or "rien / nothing"
+        table = Table(title=f"« {text} » : {result.total} trouvé(s) / found", caption=facets)
+        for column in ("genre / kind", "nom / label", "code", "pourquoi / snippet", "iri"):
+            table.add_column(column, overflow="fold")
+        for hit in result.hits:
+            table.add_row(KINDS[hit.kind][0], hit.label, hit.code, hit.snippet, hit.iri)
+        console.print(table)
 
 
 class _PushBar:

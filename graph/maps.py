@@ -8,7 +8,8 @@ server, no web font, no network access; the drawing is matplotlib's, the geometr
 that need them: ``pip install 'cmqgraph[notebooks]'``.
 
 * :func:`outlines` — a pandas DataFrame of the outlines of one level (``iri``, ``code``, ``name``, ``region``,
-  ``geometry`` as shapely shapes);
+  ``geometry`` as shapely shapes); :func:`outline_rows` gives the same rows with the GeoJSON text, without
+  shapely (the server's map page, :mod:`cmqgraph.server.carte`, reads them so: it imports neither library);
 * :func:`school_points` — the schools with a point (``iri``, ``uai``, ``name``, ``region``, ``academie``, ``lon``,
   ``lat``), filtered by région, académie, a campus's members or a campus's sector scope;
 * :func:`choropleth` — fills each territory by a figure of a table (light grey: no value) and adds a colour bar;
@@ -74,8 +75,11 @@ __all__ = [
     "LEVELS",
     "NO_VALUE_COLOUR",
     "outlines",
+    "outline_rows",
     "school_points",
     "parse_point",
+    "fold_name",
+    "name_error",
     "choropleth",
     "draw_outlines",
     "points",
@@ -128,10 +132,34 @@ def outlines(store: Store = None, level: str = "region") -> pd.DataFrame:
         a région's own code) and ``geometry`` (a shapely Polygon or MultiPolygon, longitude and latitude), by code.
     """
     geometry = _extra("shapely.geometry")
-    query = insert_values(internal_query("maps_outlines"), {"type": _level(level)})
-    frame = select(query, store=store)
+    frame = outline_rows(store, level)
     frame["geometry"] = [geometry.shape(json.loads(text)) for text in frame.pop("geojson")]
     return frame
+
+
+def outline_rows(store: Store = None, level: str = "region") -> pd.DataFrame:
+    """Return the outlines of :func:`outlines` as the graph holds them: ``geojson`` is the GeoJSON geometry's text.
+
+    Neither shapely nor matplotlib is needed: the server's map page reads the outlines so.
+
+    Parameters
+    ----------
+    store : path or rdflib.Dataset, optional
+        The built graph, as :func:`outlines` takes it.
+    level : {"region", "academie"}
+        Which territories.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``iri``, ``code``, ``name``, ``region`` and ``geojson`` (text: a ``Polygon`` or ``MultiPolygon``), by code.
+
+    Raises
+    ------
+    ValueError
+        ``level`` is unknown.
+    """
+    return select(insert_values(internal_query("maps_outlines"), {"type": _level(level)}), store=store)
 
 
 def parse_point(wkt: str) -> tuple[float, float]:
@@ -151,21 +179,21 @@ def parse_point(wkt: str) -> tuple[float, float]:
     return float(match.group(1)), float(match.group(2))
 
 
-def _fold(text: str) -> str:
+def fold_name(text: str) -> str:
     """Return ``text`` without accents, in lower case, to compare names as people type them.
 
-    >>> _fold(" Besançon "), _fold("Île-de-France")
+    >>> fold_name(" Besançon "), fold_name("Île-de-France")
     ('besancon', 'ile-de-france')
     """
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().strip().lower()
 
 
-def _closest(kind: str, value: str, known: list[str]) -> FilterError:
+def name_error(kind: str, value: str, known: list[str]) -> FilterError:
     """Return the error for a ``kind`` named ``value`` that the graph lacks, with up to three ``known`` names close to it."""
-    wanted = _fold(value)
+    wanted = fold_name(value)
 
     def score(name: str) -> float:
-        folded = _fold(name)
+        folded = fold_name(name)
         return max(difflib.SequenceMatcher(None, wanted, piece).ratio() for piece in (folded, folded[: len(wanted)], *folded.split()))
 
     close = [name for name in sorted(set(known), key=lambda n: (-score(n), n)) if score(name) >= 0.6][:3]
@@ -177,16 +205,16 @@ def _territory_code(level: str, value: str, store: Store) -> str:
     """Return the code of the région or académie whose code or French name is ``value`` (case and accents ignored)."""
     territories = select(insert_values(internal_query("maps_territories"), {"type": _level(level)}), store=store)
     for row in territories.itertuples():
-        if _fold(value) in (_fold(str(row.code)), _fold(str(row.name))):
+        if fold_name(value) in (fold_name(str(row.code)), fold_name(str(row.name))):
             return str(row.code)
-    raise _closest("région" if level == "region" else "académie", value, [*territories["name"].astype(str), *territories["code"]])
+    raise name_error("région" if level == "region" else "académie", value, [*territories["name"].astype(str), *territories["code"]])
 
 
 def _campus_schools(campus: str, link: str, store: Store) -> set[str]:
     """Return the IRIs of the schools tied (``member`` or ``scope``) to the campuses whose name contains ``campus``."""
     names = choice_values("campus", store=store)
     if not any(campus.lower() in name.lower() for name in names):
-        raise _closest("campus", campus, names)
+        raise name_error("campus", campus, names)
     rows = select(insert_values(internal_query("maps_campus_schools"), {"campus": Literal(campus)}), store=store)
     return set(rows.loc[rows["link"] == link, "iri"])
 

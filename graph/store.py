@@ -9,7 +9,8 @@ current folder upwards, when it holds a built graph), or ``<user data dir>/cmqgr
 A build replaces only a folder that is a cmqgraph store: one that holds the marker file
 :data:`STORE_MARKER` that every build writes, or an Oxigraph store holding cmqgraph's ``graph/meta``
 (an earlier version's), or nothing at all (:func:`check_replaceable`). Any other folder is the
-user's and is never touched.
+user's and is never touched. Beside Oxigraph's files and the marker, a store folder holds the search index
+:data:`SEARCH_INDEX` (:mod:`cmqgraph.search`), built with the graph.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from .saved_queries import insert_values
 __all__ = [
     "STORE_ENV",
     "STORE_MARKER",
+    "SEARCH_INDEX",
     "default_store_path",
     "checkout_store_path",
     "resolve_store_path",
@@ -45,6 +47,11 @@ __all__ = [
 STORE_ENV = "CMQGRAPH_STORE"
 #: The file every build writes into the store folder: it says the folder is a cmqgraph store.
 STORE_MARKER = "cmqgraph-store.json"
+#: The search index (:mod:`cmqgraph.search`, an SQLite FTS5 file) a build writes into the store folder beside the graph.
+SEARCH_INDEX = "cmqgraph-search.sqlite"
+#: The files of cmqgraph's own in a store folder: the marker, the search index, and the index being written
+#: (:func:`cmqgraph.output.atomic_file`'s temporary name) by a process that may have been killed.
+_CMQGRAPH_FILE = re.compile(rf"^({re.escape(STORE_MARKER)}|{re.escape(SEARCH_INDEX)}|\.{re.escape(SEARCH_INDEX)}\.part-\d+)$")
 #: The names of the files RocksDB (Oxigraph's storage) keeps in a store folder.
 _ROCKSDB_FILE = re.compile(r"^(CURRENT|IDENTITY|LOCK|LOG(\.old\.\d+)?|MANIFEST-\d+|OPTIONS-\d+(\.dbtmp)?|\d+\.(log|sst|blob|dbtmp))$")
 
@@ -117,13 +124,13 @@ def store_kind(path: str | os.PathLike) -> str:
     if any(not entry.is_file(follow_symlinks=False) for entry in entries):
         return "other"
     names = {entry.name for entry in entries}
-    if not all(_ROCKSDB_FILE.match(name) for name in names - {STORE_MARKER}):
+    if not all(_ROCKSDB_FILE.match(name) or _CMQGRAPH_FILE.match(name) for name in names):
         return "other"
     return "cmqgraph" if STORE_MARKER in names else "oxigraph"
 
 
 def _foreign_entries(path: Path, limit: int = 3) -> str:
-    entries = sorted(e.name + ("/" if e.is_dir() else "") for e in os.scandir(path) if not _ROCKSDB_FILE.match(e.name) and e.name != STORE_MARKER)
+    entries = sorted(e.name + ("/" if e.is_dir() else "") for e in os.scandir(path) if not _ROCKSDB_FILE.match(e.name) and not _CMQGRAPH_FILE.match(e.name))
     more = f" and {len(entries) - limit} more" if len(entries) > limit else ""
     return ", ".join(entries[:limit]) + more
 

@@ -31,9 +31,10 @@ import networkx as nx
 from pyvis.network import Network
 
 from . import network as net
+from .iris import BASE
 from .output import atomic_file, output_folder
 
-__all__ = ["STYLE", "DEFAULT_MAX_NODES", "CHROMIUM_ARGS", "displayed_graph", "view", "render_html", "screenshot"]
+__all__ = ["STYLE", "DEFAULT_MAX_NODES", "CHROMIUM_ARGS", "displayed_graph", "view", "render_html", "screenshot", "thing_link"]
 
 #: Colour, vis shape and French name of each node kind (the legend).
 STYLE: dict[str, dict[str, str]] = {
@@ -82,7 +83,23 @@ def displayed_graph(G: nx.Graph, max_nodes: int = DEFAULT_MAX_NODES, overlap_edg
     return D
 
 
-def _tooltip(d: dict) -> str:
+def thing_link(iri: str, pages: str | None = None) -> str:
+    """Where a node's link leads: the page of ``iri`` on a ``cmqgraph serve`` whose links start with ``pages`` (``""``: the
+    same server, a path), else (None: a view opened as a file) the IRI itself, which the w3id.org redirect resolves.
+
+    >>> thing_link("https://w3id.org/cmqgraph/id/etablissement/0250001R", "")
+    '/id/etablissement/0250001R'
+    >>> thing_link("https://w3id.org/cmqgraph/id/etablissement/0250001R", "https://cmq.example.org")
+    'https://cmq.example.org/id/etablissement/0250001R'
+    >>> thing_link("https://w3id.org/cmqgraph/id/etablissement/0250001R")
+    'https://w3id.org/cmqgraph/id/etablissement/0250001R'
+    """
+    if pages is None or not iri.startswith(BASE):
+        return iri
+    return pages.rstrip("/") + "/" + iri[len(BASE):]
+
+
+def _tooltip(d: dict, pages: str | None = None) -> str:
     kind = d.get("kind", "")
     lines = [f"<b>{html.escape(str(d.get('label', '')))}</b>", html.escape(_KIND_FR.get(kind, kind))]
     if kind == "territory" and d.get("level"):
@@ -102,8 +119,8 @@ def _tooltip(d: dict) -> str:
                          f"{d['scope_schools']} établissements, {d['scope_trades']} métiers")
     if d.get("source"):
         lines.append(f"source : {html.escape(str(d['source']))}")
-    iri = html.escape(str(d.get("iri", "")))
-    lines.append(f'<a href="{iri}" target="_blank" rel="noopener">{iri}</a>')
+    iri = str(d.get("iri", ""))
+    lines.append(f'<a href="{html.escape(thing_link(iri, pages))}" target="_blank" rel="noopener">{html.escape(iri)}</a>')
     return "<br>".join(lines)
 
 
@@ -114,15 +131,16 @@ def _title(G: nx.Graph) -> str:
     return "Recouvrements — " + " / ".join(str(v) for v in filters.values())
 
 
-def _vis_network(D: nx.Graph) -> tuple[list, list, dict]:
-    """Return the nodes, edges and options vis-network draws ``D`` with (styles, sizes, weights, physics)."""
+def _vis_network(D: nx.Graph, pages: str | None = None) -> tuple[list, list, dict]:
+    """Return the nodes, edges and options vis-network draws ``D`` with (styles, sizes, weights, physics); the
+    tooltips link to the nodes' pages under ``pages`` (:func:`thing_link`)."""
     pv = Network(height="100%", width="100%", directed=False, cdn_resources="in_line")
     for n, d in D.nodes(data=True):
         style = STYLE.get(d.get("kind", ""), {"color": "#333333", "shape": "dot"})
         label = str(d.get("label", n))
         short = label if len(label) <= 40 else label[:38] + "…"
         drawn = {"font": {"size": 14 if d.get("kind") in net.ACTOR_KINDS else 11}}
-        pv.add_node(n, label=short, title=_tooltip(d), color=style["color"], shape=style["shape"],
+        pv.add_node(n, label=short, title=_tooltip(d, pages), color=style["color"], shape=style["shape"],
                     size=_SIZE.get(d.get("kind", ""), 10), **(_DERIVED_NODE if d.get("kind") == "scope_school" else drawn))
     for u, v, d in D.edges(data=True):
         w = float(d.get("weight", 1) or 1)
@@ -180,13 +198,17 @@ def _scope_note(D: nx.Graph) -> str:
             "pas des membres.\n")
 
 
-def render_html(D: nx.Graph, title: str | None = None, note: str = "", links: Sequence[tuple[str, str]] = ()) -> str:
+def render_html(
+    D: nx.Graph, title: str | None = None, note: str = "", links: Sequence[tuple[str, str]] = (), pages: str | None = None,
+) -> str:
     """Return the self-contained HTML page drawing ``D`` (built with pyvis, vis-network inlined).
 
     ``links`` are ``(URL, text)`` pairs shown above the title (``cmqgraph serve`` links back to its pages).
+    ``pages`` is where the pages of the nodes are (``cmqgraph serve``'s links: a path prefix, ``""``, or its
+    public URL): each tooltip links to its node's page; None (a view opened as a file) links to the IRIs.
     The function is mostly the page itself (HTML, CSS and the script that lays the network out).
     """
-    nodes, edges, options = _vis_network(D)
+    nodes, edges, options = _vis_network(D, pages)
     lib = files("pyvis") / "templates" / "lib" / "vis-9.1.2"
     js = (lib / "vis-network.min.js").read_text(encoding="utf-8")
     css = (lib / "vis-network.css").read_text(encoding="utf-8")

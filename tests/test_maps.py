@@ -13,16 +13,15 @@ import socket
 import warnings
 from pathlib import Path
 
+import cmqgraph
 import matplotlib
 import matplotlib.image
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
-from conftest import DATA
-
-import cmqgraph
 from cmqgraph import engine, maps
 from cmqgraph.errors import FilterError
+from conftest import DATA
 
 matplotlib.use("Agg")
 
@@ -78,6 +77,16 @@ def test_outlines_of_the_extracts(small):
     assert set(academies["region"]) == {"27"}
     assert dict(zip(academies["code"], academies["name"])) == {"03": "Besançon", "07": "Dijon"}
     assert all(g.geom_type in ("Polygon", "MultiPolygon") and g.is_valid for g in academies["geometry"])
+
+
+def test_outline_rows_hold_the_geojson_text_of_the_raw_file(small):
+    """The rows the server's map reads (no shapely): the geometry of the file, as text, beside the same columns."""
+    rows = maps.outline_rows(small, "academie")
+    assert list(rows.columns) == ["iri", "code", "name", "region", "geojson"]
+    raw = {str(f["properties"]["code_academie"]): f["geometry"] for f in json.loads((DATA / "academies_geo.json").read_text(encoding="utf-8"))["features"]}
+    assert {code: json.loads(text) for code, text in zip(rows["code"], rows["geojson"])} == raw
+    with pytest.raises(ValueError, match="departement"):
+        maps.outline_rows(small, "departement")
 
 
 def test_a_known_lycee_has_its_point_from_the_raw_file(small):

@@ -3,8 +3,10 @@
 A saved query is found in the list by its French title, its form filled (a closed list is a
 ``<select>`` of the graph's values), the table read and compared with the local engine, the CSV
 downloaded, the SPARQL read, the network view opened; a wrong value gives a 422 page with a suggestion;
-the SPARQL editor answers a CSV. Every page is checked for console errors and for requests that leave
-the server (the machine is offline: no CDN). Screenshots: ``tests/output/server-*.png``.
+the SPARQL editor answers a CSV. The pages of the things are walked: a search for « mobicampus », the campus
+page, a member school, one of its trainings, a trade and back, each page in French with its headings in
+order, labelled fields and links the keyboard reaches. Every page is checked for console errors and for
+requests that leave the server (the machine is offline: no CDN). Screenshots: ``tests/output/server-*.png``.
 
 Install: ``tests/install-system-deps.sh`` (chromium) and ``pip install playwright`` — no
 ``playwright install``: the system Chromium is used through ``executable_path``.
@@ -21,13 +23,12 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from servers import cmqgraph_server  # noqa: F401  (a fixture)
-from test_view import OUTPUT, browser  # noqa: F401  (browser: the Chromium fixture of the view tests; it skips without Playwright or chromium)
-
 from cmqgraph import engine
 from cmqgraph import network as net
 from cmqgraph import view as v
 from cmqgraph.saved_queries import load_queries
+from servers import cmqgraph_server  # noqa: F401  (a fixture)
+from test_view import OUTPUT, browser  # noqa: F401  (browser: the Chromium fixture of the view tests; it skips without Playwright or chromium)
 
 VIEWPORT = {"width": 1400, "height": 900}
 #: Milliseconds Playwright waits for a page, an element or a download.
@@ -278,7 +279,7 @@ def test_sparql_editor_answers_csv(tab, built):
     page.select_option("#format", "csv")
     tab.shot("sparql-editor")
     tab.check_html()
-    body = _download(page, "button[type=submit]").decode("utf-8")  # text/csv: Chromium saves it
+    body = _download(page, "form.params button[type=submit]").decode("utf-8")  # text/csv: Chromium saves it (not the header's search button)
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[0] == ["region"]
     expected = engine.select(query, store=store)["region"].tolist()
@@ -294,4 +295,84 @@ def test_other_pages_are_offline_and_clean(tab, path):
     assert _broken_links(tab) == []
     tab.shot("home" if path == "/" else "view-form")
     tab.check_html()
+    tab.assert_clean()
+
+
+# ---------------------------------------------------------------------------------------------- a page for every thing
+
+MOBICAMPUS_PAGE = "/id/campus/besancon/mobicampus-automobile-et-mobilites-du-futur-nord-franche-comte"
+#: A member school of Mobicampus (graph/data/cmq_membres.csv), one of its trainings (its Affelnet offer, MEF 23820031213)
+#: and a trade that training leads to (certifinfo_diplomes_rome_rncp.csv: Code_Scolarité 40031213, Code_Rome_1 D1403).
+SCHOOL_PAGE, TRAINING_PAGE, TRADE_PAGE = "/id/etablissement/0250001R", "/id/formation/40031213", "/id/rome/D1403"
+
+
+def _accessible(tab: Tab) -> None:
+    """The page is in French, its headings go down one level at a time, every form field has a label, every link takes the focus."""
+    page = tab.page
+    assert page.get_attribute("html", "lang") == "fr"
+    levels = page.eval_on_selector_all("h1, h2, h3, h4, h5, h6", "hs => hs.map(h => Number(h.tagName[1]))")
+    assert levels and levels[0] == 1 and levels.count(1) == 1, levels
+    assert all(after <= before + 1 for before, after in zip(levels, levels[1:])), levels
+    unlabelled = page.evaluate("""() => Array.from(document.querySelectorAll("input, select, textarea"))
+        .filter(e => e.type !== "hidden" && !(e.labels && e.labels.length) && !e.getAttribute("aria-label") && !e.getAttribute("aria-labelledby"))
+        .map(e => e.outerHTML)""")
+    assert unlabelled == []
+    assert page.eval_on_selector_all("a[href]", "as => as.filter(a => a.tabIndex < 0).length") == 0
+    page.keyboard.press("Tab")  # the first stop of the keyboard is a link of the site's header
+    assert page.evaluate("document.activeElement.tagName") == "A"
+
+
+def _follow_with_keyboard(tab: Tab, selector: str, path: str) -> None:
+    """Give the link the focus and press Enter: the page it leads to opens."""
+    link = tab.page.locator(selector).first
+    link.focus()
+    assert tab.page.evaluate("document.activeElement.getAttribute('href')") == path
+    tab.page.keyboard.press("Enter")
+    tab.page.wait_for_url(tab.base + path)
+
+
+def test_walk_from_a_search_to_a_campus_a_school_a_training_a_trade_and_back(tab):
+    """Search « mobicampus » → the campus page → a member school → one of its trainings → a trade → back, by mouse and keyboard."""
+    page = tab.page
+    found = tab.goto("/search?q=mobicampus")
+    assert found.status == 200
+    _accessible(tab)
+    tab.shot("thing-search")
+    page.locator(f"main a[href='{MOBICAMPUS_PAGE}']").first.click()
+    page.wait_for_url(tab.base + MOBICAMPUS_PAGE)
+    page.wait_for_load_state("networkidle")
+    assert page.text_content("h1").startswith("Mobicampus")
+    assert page.locator("#members-table a[href='/id/etablissement/0250001R']").count() == 1
+    assert page.locator("#scope-schools a[href='/id/etablissement/0250001R']").count() == 0  # members and scope apart
+    assert page.locator("section.map-panel").count() == 1
+    _accessible(tab)
+    tab.shot("thing-campus")
+    tab.check_html()
+
+    _follow_with_keyboard(tab, f"#members-table a[href='{SCHOOL_PAGE}']", SCHOOL_PAGE)
+    assert page.text_content("h1").startswith("Lycée professionnel Nelson Mandela")
+    campuses = page.text_content("#campus-table")
+    assert all(name in campuses for name in ("Mobicampus", "(M&SI)", "(AGT)"))
+    _accessible(tab)
+    tab.shot("thing-school")
+
+    page.locator(f"#offers-table a[href='{TRAINING_PAGE}']").first.click()
+    page.wait_for_url(tab.base + TRAINING_PAGE)
+    training = page.text_content("h1")
+    assert "METIERS DU COMMERCE ET DE LA VENTE OPTION A" in training
+    _accessible(tab)
+    tab.shot("thing-training")
+
+    _follow_with_keyboard(tab, f"#facts-table a[href='{TRADE_PAGE}']", TRADE_PAGE)
+    assert page.text_content("h1") == "Commercial / Commerciale auprès des particuliers"  # orion_rome_fiches.csv
+    assert page.locator(f"#trainings-table a[href='{TRAINING_PAGE}']").count() == 1
+    _accessible(tab)
+    tab.shot("thing-trade")
+    tab.check_html()
+
+    page.go_back()
+    page.wait_for_url(tab.base + TRAINING_PAGE)
+    assert page.text_content("h1") == training
+    page.go_back()
+    page.wait_for_url(tab.base + SCHOOL_PAGE)
     tab.assert_clean()

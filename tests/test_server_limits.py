@@ -135,6 +135,7 @@ STATIC = [
     ("/api/queries/campus_par_territoire", '"sparql"'),
     ("/queries/campus_par_territoire", 'id="p-region"'),  # the form, with the graph's régions
     ("/view", 'id="v-campus"'),  # the network view's form, with the graph's campuses
+    ("/carte", 'id="carte-niveau"'),  # the map's form: its figures come from /api/carte/…
     ("/api/choices/region", '"values"'),
 ]
 

@@ -48,7 +48,7 @@ from starlette.routing import Match
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ..version import __version__
-from . import api, pages, sparql, views
+from . import api, carte, pages, search, sparql, things, views
 from .state import ROWS_HEADER, TRUNCATED_HEADER, ServerState, Settings
 
 __all__ = ["Settings", "create_app", "TRUNCATED_HEADER", "ROWS_HEADER"]
@@ -111,4 +111,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(pages.router)
     app.include_router(views.router)
+    app.include_router(search.router)
+    app.include_router(carte.router)
+    app.include_router(things.router)  # last: its paths (/id/…, /ontology) take what no other route does
     return app

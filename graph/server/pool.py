@@ -53,13 +53,11 @@ from ..engine import choice_values, run_query
 from ..errors import Busy, NotAcceptable, QueryError, QueryTimeout, ServerLimit
 from ..iris import PREFIXES
 from ..local import end_with_parent
-from ..network import project
 from ..saved_queries import CHOICE_LISTS, SavedQuery
 from ..store import open_graph
-from ..view import displayed_graph, render_html
 from .protocol import GRAPH_FORMATS, RESULT_FORMATS
 
-__all__ = ["Answer", "ServerLimit", "QueryTimeout", "Busy", "NotAcceptable", "Turns", "Workers"]
+__all__ = ["Answer", "worker_store", "worker_graph", "ServerLimit", "QueryTimeout", "Busy", "NotAcceptable", "Turns", "Workers"]
 
 _XSD_STRING = str(XSD.string)
 
@@ -88,8 +86,8 @@ def _start_worker(path: str) -> None:
     _worker.update(path=path, generation=None)
 
 
-def _store(generation: int) -> ox.Store:
-    """The reader's store, reopened when the generation changed (an update happened since)."""
+def worker_store(generation: int) -> ox.Store:
+    """The reader's store, reopened when the generation changed (an update, a rebuild); for job functions, which run in a worker."""
     if _worker["generation"] != generation:
         _worker["store"] = ox.Store.read_only(_worker["path"])
         _worker["graph"] = open_graph(_worker["store"])
@@ -97,8 +95,9 @@ def _store(generation: int) -> ox.Store:
     return _worker["store"]
 
 
-def _graph(generation: int) -> rdflib.Dataset:
-    _store(generation)
+def worker_graph(generation: int) -> rdflib.Dataset:
+    """The reader's store as an rdflib dataset (:func:`cmqgraph.store.open_graph`), as :func:`worker_store` opens it."""
+    worker_store(generation)
     return _worker["graph"]
 
 
@@ -138,7 +137,7 @@ def sparql_job(
     if named_graphs:
         options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
     try:
-        result = _store(generation).query(text, **options)
+        result = worker_store(generation).query(text, **options)
         if isinstance(result, ox.QueryTriples):
             if graph_type is None:
                 raise NotAcceptable("a CONSTRUCT or DESCRIBE answer can be written as " + ", ".join(GRAPH_FORMATS))
@@ -186,14 +185,8 @@ def saved_job(
 ) -> tuple[pd.DataFrame, bool]:
     """Run a saved query, its values checked against the choice ``lists`` the server holds; return its first
     ``max_rows`` rows and whether there were more."""
-    frame = run_query(saved, params, store=_graph(generation), lists=lists)
+    frame = run_query(saved, params, store=worker_graph(generation), lists=lists)
     return frame.head(max_rows), len(frame) > max_rows
-
-
-def view_job(generation: int, filters: dict[str, str], max_nodes: int, links: list[tuple[str, str]], scope: bool = False) -> str:
-    """Return the network view of ``filters`` (with the scopes' schools when ``scope``) as a self-contained HTML page, with ``links`` to the site."""
-    G = project(_graph(generation), scope=scope, **filters)
-    return render_html(displayed_graph(G, max_nodes=max_nodes), links=links)
 
 
 # ------------------------------------------------------------------------------------ in the server
@@ -385,14 +378,19 @@ class Workers:
         finally:
             self.turns.give_back(turn)
 
-    async def choice_lists(self) -> dict[str, list[str]]:
-        """The values of every choice list, read in this process (in a thread), not by a worker.
+    async def in_server(self, function, *args):
+        """Run ``function(store_path, *args)`` in this process (in a thread), not by a worker, after an update under way.
 
-        They are small fixed queries; the store is opened for them and closed after (after an update
-        under way, if any: a store must not be opened while it is written).
+        For small fixed reads a page must not wait a worker's turn for (the choice lists, the home page's
+        figures): ``function`` opens the store read-only and closes it before it returns (a store must not
+        be opened while it is written).
         """
         async with self._gate:
-            return await asyncio.to_thread(_choice_lists, self.store)
+            return await asyncio.to_thread(function, self.store, *args)
+
+    async def choice_lists(self) -> dict[str, list[str]]:
+        """The values of every choice list, read in this process (:meth:`in_server`)."""
+        return await self.in_server(_choice_lists)
 
     @property
     def generation(self) -> int:

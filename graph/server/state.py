@@ -26,6 +26,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 
 from ..engine import TABLE_FORMATS
+from ..iris import BASE
 from ..saved_queries import SavedQuery, load_queries
 from ..version import __version__
 from .pool import Workers, saved_job
@@ -127,13 +128,14 @@ def client_of(request: Request) -> str:
 class GenerationCache:
     """Answers kept while the graph stays the same (the generation they were made for).
 
-    Its kinds: ``choices`` (choice list → its values) and ``views`` (the last network views, oldest first).
+    A kind is any name a page chooses (``choices``: choice list → its values, ``views``: the last network views,
+    oldest first…); each is an ordered dict, so that a page may drop its oldest answers.
 
     Examples
     --------
     >>> cache = GenerationCache()
     >>> cache.fresh(0, "choices")["region"] = ["Bretagne"]
-    >>> cache.fresh(0, "choices"), cache.fresh(1, "choices")
+    >>> dict(cache.fresh(0, "choices")), dict(cache.fresh(1, "choices"))
     ({'region': ['Bretagne']}, {})
     """
 
@@ -144,8 +146,8 @@ class GenerationCache:
     def fresh(self, generation: int, kind: str) -> dict:
         """The answers of ``kind`` for ``generation``; every kind is emptied first when the generation changed."""
         if self.generation != generation:  # None at first
-            self.generation, self._kinds = generation, {"choices": {}, "views": OrderedDict()}
-        return self._kinds[kind]
+            self.generation, self._kinds = generation, {}
+        return self._kinds.setdefault(kind, OrderedDict())
 
 
 class ServerState:
@@ -171,6 +173,7 @@ class ServerState:
         # Starlette's url_for builds absolute URLs from the request's Host header: the templates use href
         del env.globals["url_for"]
         env.globals["href"] = pass_context(lambda context, route, /, **params: self.href(context["request"], route, **params))
+        env.globals["thing_href"] = pass_context(lambda context, iri: self.thing_href(context["request"], iri))
 
     # ------------------------------------------------------------------------------------ workers
 
@@ -223,6 +226,16 @@ class ServerState:
     def href(self, request: Request, route: str, query: Mapping[str, str] | None = None, /, **params: str) -> str:
         """The link to ``route`` with its path ``params``: a path, or a URL under the public URL; ``query`` is its query string."""
         return self.base(request) + request.app.url_path_for(route, **params) + ("?" + urlencode(query) if query else "")
+
+    def thing_href(self, request: Request, iri: str) -> str | None:
+        """The link to the page of ``iri`` on this server when the graph mints it (under :data:`cmqgraph.iris.BASE`), else None.
+
+        ``https://w3id.org/cmqgraph/id/etablissement/0250001R`` is served at ``/id/etablissement/0250001R``
+        (under the public URL when it is set); a fragment (``ontology#Campus``) stays in the link.
+        """
+        if not iri.startswith(BASE):
+            return None
+        return self.base(request) + "/" + iri[len(BASE):]
 
     def links(self, request: Request, saved: SavedQuery, values: Mapping[str, str]) -> dict[str, str | None]:
         """The links of a saved query run with ``values``: each download format, its page, and its network view (or None)."""

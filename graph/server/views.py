@@ -3,8 +3,9 @@
 ``scope=1`` also draws the schools of each campus's sector scope that are not its members, lighter (derived,
 never members; an aggregated view leaves them out).
 
-A view is made by a worker (:func:`cmqgraph.server.pool.view_job`) and kept while the graph stays the
-same: the last :data:`_VIEW_CACHE` views are answered without running again.
+A view is made by a worker (:func:`view_job`) and kept while the graph stays the same: the last
+:data:`_VIEW_CACHE` views are answered without running again. Its tooltips link each node to its page on this
+server (``/id/…``, under the public URL when it is set; a view written by ``cmqgraph view`` links to the IRIs).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from ..errors import FilterError, ServerLimit
+from ..network import project
 from ..saved_queries import CHOICE_LISTS, VIEW_FILTERS
-from ..view import DEFAULT_MAX_NODES, STYLE
-from .pool import view_job
+from ..view import DEFAULT_MAX_NODES, STYLE, displayed_graph, render_html
+from .pool import worker_graph
 from .state import ServerState, State, client_of
 
-__all__ = ["router"]
+__all__ = ["router", "view_job"]
 
 #: Network views kept per generation of the graph.
 _VIEW_CACHE = 16
@@ -28,6 +30,15 @@ _VIEW_CACHE = 16
 _VIEW_LISTS = {name: f.choices for name, f in VIEW_FILTERS.items()}
 
 router = APIRouter(include_in_schema=False)
+
+
+def view_job(
+    generation: int, filters: dict[str, str], max_nodes: int, links: list[tuple[str, str]], scope: bool = False, pages: str = "",
+) -> str:
+    """Return the network view of ``filters`` (with the scopes' schools when ``scope``) as a self-contained HTML page, with
+    ``links`` to the site and each node's tooltip linking to its page under ``pages`` (in a worker)."""
+    G = project(worker_graph(generation), scope=scope, **filters)
+    return render_html(displayed_graph(G, max_nodes=max_nodes), links=links, pages=pages)
 
 
 async def _form(
@@ -55,7 +66,8 @@ async def view_page(
         try:
             site = [(state.href(request, "home"), "cmqgraph"), (state.href(request, "view_page"), "Autre vue / Other view"),
                     (state.href(request, "queries_page"), "Requêtes / Queries")]
-            views[key] = await state.workers.read(state.settings.timeout, view_job, filters, max_nodes, site, scope, client=client_of(request))
+            views[key] = await state.workers.read(state.settings.timeout, view_job, filters, max_nodes, site, scope, state.base(request),
+                                                  client=client_of(request))
         except FilterError as exc:
             return await _form(state, request, filters, 422, str(exc), scope=scope)
         except ServerLimit as exc:
