@@ -4,7 +4,9 @@
 2. Saved queries: the median latency of each saved query (its example parameters), through the rdflib
    API on both stores, in one subprocess per store.
 3. Network projection and views, and the exports, on the default graph.
-4. Server: ``cmqgraph serve`` on the default graph under the load of ``tests/load.py`` (a fixed mix of
+4. Pages and search: the latency (p50, p99) of the thing pages (``/id/…``), of search (``/api/search``, and
+   ``cmqgraph.search`` in-process) and, side by side, of the saved-query pages, one request at a time.
+5. Server: ``cmqgraph serve`` on the default graph under the load of ``tests/load.py`` (a fixed mix of
    saved-query results, SPARQL SELECT and CONSTRUCT, and saved-query pages, every answer checked),
    at a few concurrency levels, against the same mix done in-process, sequentially (the baseline).
 
@@ -13,7 +15,8 @@ Medians are written to BENCHMARKS.md with the ratio to the baseline measured in 
 
 Usage: ``python tests/bench.py --runs 3 --out BENCHMARKS.md`` (``make bench``). Only the server section,
 merged into the existing file (the other sections keep their numbers):
-``python tests/bench.py --only server --out BENCHMARKS.md`` (``--store PATH`` reuses a built store).
+``python tests/bench.py --only server --out BENCHMARKS.md`` (``--store PATH`` reuses a built store); the same
+with ``--only pages`` for the pages and search section.
 """
 
 from __future__ import annotations
@@ -156,8 +159,9 @@ def run_once(mode: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def on_default_graph(repeats: int, limit: int, server: argparse.Namespace) -> tuple[dict[str, dict], list[dict], list[dict], dict]:
-    """Return the saved-query latencies per store, the network projection and view timings, the export timings and the server's load runs."""
+def on_default_graph(repeats: int, limit: int, server: argparse.Namespace) -> tuple[dict[str, dict], list[dict], list[dict], dict, dict]:
+    """Return the saved-query latencies per store, the network projection and view timings, the export timings, the
+    pages' and search's latencies and the server's load runs."""
     with tempfile.TemporaryDirectory() as tmp:
         store = str(Path(tmp) / "store")
         subprocess.run([sys.executable, "-c", CHILD, "oxigraph", store], capture_output=True, check=True)
@@ -169,6 +173,7 @@ def on_default_graph(repeats: int, limit: int, server: argparse.Namespace) -> tu
             query_latencies(store, repeats, limit),
             json.loads(out.stdout.strip().splitlines()[-1]),
             json.loads(exports.stdout.strip().splitlines()[-1]),
+            page_latencies(store, PAGE_ROUNDS),
             server_load(store, server.server_runs, server.server_seconds, server.server_concurrency, server.server_processes),
         )
 
@@ -225,6 +230,116 @@ def server_load(store: str, runs: int, seconds: float, levels: list[int], proces
                 print(f"server concurrency {level}", f"{report['requests_per_s']:.1f}/s", f"errors {report['errors']}",
                       f"wrong {report['wrong']}", file=sys.stderr)
     return {"runs": reports, "processes": processes, "seconds": seconds, "levels": levels, "repeats": runs, "load_average": load_average}
+
+
+#: What the search section types: the cases issue 14 names (a name, a typo, codes alone, words that narrow).
+SEARCHES = ("mobicampus", "mobicampsu", "0250001R", "H2209", "nelson mandela audincourt", "vehicule du futur", "besancon", "mecanique auto")
+
+#: Rounds of each kind of page and search (one request at a time: a round is cheap, and p99 needs a few hundred requests).
+PAGE_ROUNDS = 20
+
+#: Saved-query pages measured beside the thing pages: (name, parameters), run as a browser does (``?run=1``).
+QUERY_PAGES = (("etablissements_du_campus", {"campus": "Mobicampus"}), ("metiers_du_campus", {"campus": "Mobicampus"}),
+               ("poles_par_region", {"region": "Bourgogne-Franche-Comté"}))
+
+SEARCH_CHILD = r"""
+import json, statistics, sys, time
+import cmqgraph
+store, repeats, texts = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
+cmqgraph.search("warm-up", store=store)
+times = []
+for _ in range(repeats):
+    for text in texts:
+        t0 = time.perf_counter()
+        cmqgraph.search(text, store=store)
+        times.append((time.perf_counter() - t0) * 1000)
+times.sort()
+print(json.dumps({"p50": statistics.median(times), "p99": times[min(len(times) - 1, int(len(times) * 0.99))], "requests": len(times)}))
+"""
+
+
+def _percentiles(times: list[float]) -> dict:
+    times = sorted(times)
+    return {"p50": statistics.median(times), "p99": times[min(len(times) - 1, int(len(times) * 0.99))], "requests": len(times)}
+
+
+#: The things whose pages are requested once each, before any other, so that no answer is cached (the first request of
+#: a worker also builds its overlap network, as after a server start or a rebuild).
+FIRST_PAGES = """PREFIX cmq: <https://w3id.org/cmqgraph/ontology#>
+SELECT ?thing WHERE { { SELECT ?thing WHERE { ?thing a cmq:Campus } ORDER BY ?thing LIMIT 25 }
+                      UNION { SELECT ?thing WHERE { ?thing a cmq:School } ORDER BY ?thing LIMIT 40 } }"""
+
+
+def _first_pages(http) -> dict:
+    """p50 and p99 (ms) of the HTML pages of :data:`FIRST_PAGES`, each requested once (nothing cached)."""
+    answer = http.get("/sparql", params={"query": FIRST_PAGES}, headers={"Accept": "application/sparql-results+json"})
+    answer.raise_for_status()
+    times = []
+    for row in answer.json()["results"]["bindings"]:
+        t0 = time.perf_counter()
+        http.get(row["thing"]["value"].removeprefix("https://w3id.org/cmqgraph"), headers={"Accept": "text/html"}).raise_for_status()
+        times.append((time.perf_counter() - t0) * 1000)
+    return _percentiles(times)
+
+
+def page_latencies(store: str, repeats: int) -> dict[str, dict]:
+    """Request each kind of page ``repeats`` times, one at a time, from ``cmqgraph serve`` on ``store``; p50 and p99 (ms) per kind.
+
+    First, 25 campus and 40 school pages requested once each (:data:`FIRST_PAGES`: nothing cached yet); then the
+    pages of what search finds first for Mobicampus and the Pôle Véhicule du Futur, and of two fixed IRIs (the
+    lycée Nelson Mandela, 0250001R, and the trade H2209), each in HTML and in Turtle, after a warm-up.
+    """
+    import httpx
+    from servers import start_cmqgraph
+
+    with tempfile.TemporaryDirectory() as tmp, start_cmqgraph(Path(store), Path(tmp)) as server, httpx.Client(base_url=server.base, timeout=60) as http:
+        def first(text: str) -> str:
+            answer = http.get("/api/search", params={"q": text, "limit": 1})
+            answer.raise_for_status()
+            return answer.json()["results"][0]["iri"].removeprefix("https://w3id.org/cmqgraph")
+
+        things = [first("mobicampus"), first("vehicule du futur"), "/id/etablissement/0250001R", "/id/rome/H2209"]
+        kinds: dict[str, list[tuple[str, dict, dict]]] = {
+            "page (HTML)": [(path, {}, {"Accept": "text/html"}) for path in things],
+            "description (Turtle)": [(path, {}, {"Accept": "text/turtle"}) for path in things],
+            "search (/api/search)": [("/api/search", {"q": text}, {}) for text in SEARCHES],
+            "saved-query page": [(f"/queries/{name}", {**params, "run": "1"}, {}) for name, params in QUERY_PAGES],
+        }
+        for requests in kinds.values():  # warm-up (the server's caches and the workers' stores), not counted
+            for path, params, headers in requests:
+                http.get(path, params=params, headers=headers).raise_for_status()
+        results = {"page, first time (HTML)": _first_pages(http)}
+        for kind, requests in kinds.items():
+            times = []
+            for _ in range(repeats):
+                for path, params, headers in requests:
+                    t0 = time.perf_counter()
+                    http.get(path, params=params, headers=headers).raise_for_status()
+                    times.append((time.perf_counter() - t0) * 1000)
+            results[kind] = _percentiles(times)
+    out = subprocess.run([sys.executable, "-c", SEARCH_CHILD, store, str(repeats), json.dumps(SEARCHES)], capture_output=True, text=True, check=True)
+    results["search (cmqgraph.search, in-process)"] = json.loads(out.stdout.strip().splitlines()[-1])
+    return results
+
+
+def pages_section(results: dict[str, dict], repeats: int) -> list[str]:
+    reference = results["saved-query page"]["p50"]
+    lines = [
+        "## Pages and search",
+        "",
+        f"Measured on {time.strftime('%Y-%m-%d')}: `cmqgraph serve` on the default graph, one request at a time (httpx, keep-alive), "
+        "first 25 campus and 40 school pages requested once each (nothing cached: « first time »), then "
+        f"{repeats} rounds of each other kind after a warm-up. Pages: Mobicampus and the Pôle Véhicule du Futur (as search finds them), "
+        "the lycée Nelson Mandela (0250001R) and the trade H2209. Searches: " + ", ".join(f"« {t} »" for t in SEARCHES) + ". "
+        "Saved-query pages (" + ", ".join(f"`{n}`" for n, _ in QUERY_PAGES) + ") are the baseline: a page of the site that runs a query. "
+        "Target (issue 14): search p50 ≤ 20 ms.",
+        "",
+        "| kind | requests | p50 (ms) | p99 (ms) | p50 ratio to a saved-query page |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for kind, r in results.items():
+        lines.append(f"| {kind} | {r['requests']} | {r['p50']:.1f} | {r['p99']:.1f} | {r['p50'] / reference:.2f} |")
+    return lines + [""]
 
 
 def query_latencies(store: str, repeats: int, limit: int) -> dict[str, dict]:
@@ -381,7 +496,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"), help="Markdown file to write")
     parser.add_argument("--query-runs", type=int, default=5, help="runs per saved query (the median is reported)")
     parser.add_argument("--query-limit", type=int, default=60, help="seconds after which a query run is given up")
-    parser.add_argument("--only", choices=["server"], help="measure only this section and merge it into --out (the others keep their numbers)")
+    parser.add_argument("--only", choices=["server", "pages"], help="measure only this section and merge it into --out (the others keep their numbers)")
     parser.add_argument("--store", type=Path, help="with --only: a built store to use (default: build one in a temporary folder)")
     parser.add_argument("--server-runs", type=int, default=5, help="load runs per concurrency level (the median is reported)")
     parser.add_argument("--server-seconds", type=float, default=10.0, help="seconds each load run lasts")
@@ -389,15 +504,15 @@ def main() -> None:
                         help="requests in flight, comma-separated levels (default 1,16)")
     parser.add_argument("--server-processes", type=int, default=2, help="worker processes of the server (its default: 2)")
     args = parser.parse_args()
-    if args.only == "server":
-        only_server(args)
+    if args.only:
+        only_section(args)
         return
     results = {}
     for mode in ("oxigraph", "rdflib"):
         results[mode] = [run_once(mode) for _ in range(args.runs)]
         print(mode, json.dumps(results[mode]), file=sys.stderr)
     ox, rd = results["oxigraph"], results["rdflib"]
-    latencies, network_rows, export_rows, server = on_default_graph(args.query_runs, args.query_limit, args)
+    latencies, network_rows, export_rows, pages, server = on_default_graph(args.query_runs, args.query_limit, args)
     mb = 1024 * 1024
 
     def fmt(value, scale=1.0, digits=1):
@@ -433,6 +548,7 @@ def main() -> None:
         *query_section(latencies, args.query_runs, args.query_limit),
         *network_section(network_rows, args.query_runs),
         *export_section(export_rows),
+        *pages_section(pages, PAGE_ROUNDS),
         *server_section(server),
         "Raw build runs (seconds, peak bytes, store bytes):",
         "",
@@ -445,17 +561,20 @@ def main() -> None:
     print(f"wrote {args.out}", file=sys.stderr)
 
 
-def only_server(args: argparse.Namespace) -> None:
-    """Measure the server section alone and merge it into ``args.out``."""
+def only_section(args: argparse.Namespace) -> None:
+    """Measure the section ``args.only`` alone (the server's, or the pages and search) and merge it into ``args.out``."""
     with tempfile.TemporaryDirectory() as tmp:
         store = args.store
         if store is None:
             store = Path(tmp) / "store"
             subprocess.run([sys.executable, "-c", CHILD, "oxigraph", str(store)], capture_output=True, check=True)
-        results = server_load(str(store), args.server_runs, args.server_seconds, args.server_concurrency, args.server_processes)
+        if args.only == "server":
+            section = server_section(server_load(str(store), args.server_runs, args.server_seconds, args.server_concurrency, args.server_processes))
+        else:
+            section = pages_section(page_latencies(str(store), PAGE_ROUNDS), PAGE_ROUNDS)
     text = args.out.read_text(encoding="utf-8") if args.out.exists() else "# Benchmarks\n\n"
-    args.out.write_text(merge_section(text, server_section(results)), encoding="utf-8")
-    print(f"wrote the server section of {args.out}", file=sys.stderr)
+    args.out.write_text(merge_section(text, section), encoding="utf-8")
+    print(f"wrote the {args.only} section of {args.out}", file=sys.stderr)
 
 
 if __name__ == "__main__":
