@@ -436,6 +436,22 @@ def server_section(results: dict) -> list[str]:
     return lines + [""]
 
 
+def kept_sections(path: Path, generated: tuple[str, ...]) -> list[str]:
+    """The sections of the existing file at ``path`` that ``make bench`` does not measure (a one-off comparison, with its
+    date and method), kept as they are when the file is written anew."""
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    kept: list[str] = []
+    keep = False
+    for line in lines:
+        if line.startswith("## ") or line.startswith("Raw build runs"):
+            keep = line.startswith("## ") and line not in generated and line != "## Building the default graph"
+        if keep:
+            kept.append(line)
+    return kept
+
+
 def merge_section(text: str, section: list[str]) -> str:
     """``text`` (a BENCHMARKS.md) with its section of the same heading replaced by ``section``, or ``section`` added before the raw runs."""
     heading = section[0]
@@ -550,6 +566,7 @@ def main() -> None:
         *export_section(export_rows),
         *pages_section(pages, PAGE_ROUNDS),
         *server_section(server),
+        *kept_sections(args.out, ("## Saved queries", "## Network projection and views", "## Exports", "## Pages and search", "## Server")),
         "Raw build runs (seconds, peak bytes, store bytes):",
         "",
         "```json",
