@@ -56,8 +56,8 @@ from .saved_queries import VIEW_FILTERS, decode_query, get_query, load_queries
 from .search import KINDS, MAX_LIMIT, MAX_TEXT, search_with_facets
 from .stats import class_counts, source_table
 from .store import STORE_ENV, open_store, resolve_store_path
+from .validate import ENGINES, violations
 from .validate import validate as validate_graph
-from .validate import violations
 from .version import __version__
 from .view import DEFAULT_MAX_NODES, screenshot
 from .view import view as write_view
@@ -254,12 +254,23 @@ def stats(store: Path) -> None:
 @main.command()
 @click.option("--shapes", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="SHACL shapes file (default: the shipped ontology/shapes.ttl).")
 @click.option("--limit", type=int, default=50, show_default=True, help="How many violations to list.")
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="sparql",
+    show_default=True,
+    help="sparql: the shapes compiled into SPARQL on the store (pySHACL if the shapes use a feature it does not compile); "
+    "pyshacl: the reference, same results, slower.",
+)
 @click.pass_obj
 @_fail_cleanly
-def validate(store: Path, shapes: Path | None, limit: int) -> None:
+def validate(store: Path, shapes: Path | None, limit: int, engine: str) -> None:
     """Check the graph against the SHACL shapes; exit code 1 if it does not conform."""
-    with console.status("Validating with pySHACL…"):
-        conforms, report, _ = validate_graph(store=store, shapes=shapes)
+    with console.status(f"Validating with {'SPARQL on the store' if engine == 'sparql' else 'pySHACL'}…"), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        conforms, report, _ = validate_graph(store=store, shapes=shapes, engine=engine)
+    for warning in caught:
+        console.print(f"[yellow]note:[/] {warning.message}", highlight=False)
     found = violations(report)
     if found:
         table = _results_table(found, limit)

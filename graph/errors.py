@@ -26,6 +26,7 @@ __all__ = [
     "QueryError",
     "ParameterError",
     "QueryNotFound",
+    "ShapesNotCompiled",
     "FilterError",
     "QueryTimeoutError",
     "WorkerError",
@@ -130,6 +131,17 @@ class ParameterError(QueryError):
 
 class QueryNotFound(QueryError):
     """No saved query has that name."""
+
+
+class ShapesNotCompiled(QueryError):
+    """``validate``: the shapes use a SHACL feature the SPARQL engine does not compile; ``feature`` names it.
+
+    :func:`cmqgraph.validate.validate` then validates that shapes file with pySHACL instead.
+    """
+
+    def __init__(self, message: str, feature: str):
+        super().__init__(message)
+        self.feature = feature
 
 
 class FilterError(QueryError, ValueError):

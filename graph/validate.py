@@ -1,24 +1,30 @@
-"""Check the built graph against the SHACL shapes (pySHACL), like ``pyshacl.validate``.
+"""Check the built graph against the SHACL shapes, like ``pyshacl.validate``.
 
 The union of all named graphs is validated at once, so that a constraint may follow a link from one
-source's graph to another's (a school's département typed in ``graph/territoires``).
+source's graph to another's (a school's département typed in ``graph/territoires``). Two engines give the
+same results: ``"sparql"`` (the default, :mod:`cmqgraph.shacl`: the shapes compiled into SPARQL on the
+store) and ``"pyshacl"`` (the reference: pySHACL on an in-memory copy of the graph).
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
-from pyshacl import validate as shacl_validate
+import rdflib.collection
 from rdflib.namespace import SH
 
 from .resources import ontology_path, shapes_path
 from .store import open_store
 
-__all__ = ["Violation", "validate", "violations", "load_union"]
+__all__ = ["ENGINES", "Violation", "validate", "violations", "load_union", "path_text"]
+
+#: The validation engines: the compiled SPARQL one (default) and pySHACL (the reference).
+ENGINES = ("sparql", "pyshacl")
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -66,17 +72,47 @@ def validate(
     store: str | os.PathLike | None = None,
     data: rdflib.Graph | None = None,
     shapes: str | os.PathLike | None = None,
+    engine: str = "sparql",
 ) -> tuple[bool, rdflib.Graph, str]:
     """Validate the built graph (or ``data``) against the shapes.
+
+    Parameters
+    ----------
+    store : path, optional
+        The store (default: the usual one).
+    data : rdflib.Graph, optional
+        Validate this graph instead of the store.
+    shapes : path, optional
+        A SHACL shapes file (default: the shipped ``ontology/shapes.ttl``).
+    engine : {"sparql", "pyshacl"}
+        ``"sparql"`` compiles the shapes into SPARQL run on the store (:mod:`cmqgraph.shacl`); a shapes file
+        using a feature it does not compile is validated by pySHACL instead, with a warning.
+        ``"pyshacl"`` is the reference.
 
     Returns
     -------
     conforms : bool
     report : rdflib.Graph
-        The SHACL validation report.
+        The SHACL validation report (with ``"sparql"``, a minimal one: the results, without copies of the shapes).
     text : str
         The report as text.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
+    if engine == "sparql":
+        from .errors import ShapesNotCompiled
+        from .shacl import run
+
+        try:
+            return run(store, shapes, data=data)
+        except ShapesNotCompiled as exc:
+            warnings.warn(f"{exc}; validation par pySHACL / validating with pySHACL", UserWarning, stacklevel=2)
+    return _validate_pyshacl(store, data, shapes)
+
+
+def _validate_pyshacl(store, data, shapes) -> tuple[bool, rdflib.Graph, str]:
+    from pyshacl import validate as shacl_validate  # imported here: the sparql engine does not need all of pySHACL
+
     data_graph = data if data is not None else load_union(store)
     shapes_graph = rdflib.Graph().parse(Path(shapes) if shapes else shapes_path(), format="turtle")
     ontology = rdflib.Graph().parse(ontology_path(), format="turtle")
@@ -91,8 +127,31 @@ def validate(
     )
 
 
+def path_text(graph: rdflib.Graph, path: rdflib.term.Identifier | None, nested: bool = False) -> str:
+    """Write a SHACL path of ``graph`` as text: an IRI as itself, any other path in SPARQL's property path syntax.
+
+    >>> g = rdflib.Graph().parse(format="turtle", data="<urn:x> <urn:p> ( <urn:a> <urn:b> ) .")
+    >>> path_text(g, g.value(rdflib.URIRef("urn:x"), rdflib.URIRef("urn:p")))
+    '<urn:a>/<urn:b>'
+    """
+    if path is None:
+        return ""
+    if isinstance(path, rdflib.URIRef):
+        return f"<{path}>" if nested else str(path)
+    if (path, rdflib.RDF.first, None) in graph:
+        return "/".join(path_text(graph, item, True) for item in rdflib.collection.Collection(graph, path))
+    for key, wrap in ((SH.inversePath, "^{}"), (SH.zeroOrMorePath, "{}*"), (SH.oneOrMorePath, "{}+"), (SH.zeroOrOnePath, "{}?")):
+        inner = graph.value(path, key)
+        if inner is not None:
+            return wrap.format(f"({path_text(graph, inner, True)})")
+    inner = graph.value(path, SH.alternativePath)
+    if inner is not None:
+        return "(" + "|".join(path_text(graph, item, True) for item in rdflib.collection.Collection(graph, inner)) + ")"
+    return str(path)
+
+
 def violations(report: rdflib.Graph) -> list[Violation]:
-    """Return the results of a SHACL report, sorted by focus node and path."""
+    """Return the results of a SHACL report, sorted by focus node and path (a path that is not an IRI written by :func:`path_text`)."""
     out = []
     def one(result, prop) -> str:
         value = report.value(result, prop)
@@ -103,7 +162,7 @@ def violations(report: rdflib.Graph) -> list[Violation]:
         out.append(
             Violation(
                 focus=one(result, SH.focusNode),
-                path=one(result, SH.resultPath),
+                path=path_text(report, report.value(result, SH.resultPath)),
                 value=one(result, SH.value),
                 message=" / ".join(messages),
                 severity=one(result, SH.resultSeverity).rsplit("#", 1)[-1],
