@@ -4,9 +4,11 @@
 2. Saved queries: the median latency of each saved query (its example parameters), through the rdflib
    API on both stores, in one subprocess per store.
 3. Network projection and views, and the exports, on the default graph.
-4. Pages and search: the latency (p50, p99) of the thing pages (``/id/…``), of search (``/api/search``, and
+4. Validation: ``cmqgraph.validate.validate`` with each engine (the SPARQL one, and pySHACL, the reference)
+   in a fresh process each, its time as a ratio to the build measured in the same run, and its peak memory.
+5. Pages and search: the latency (p50, p99) of the thing pages (``/id/…``), of search (``/api/search``, and
    ``cmqgraph.search`` in-process) and, side by side, of the saved-query pages, one request at a time.
-5. Server: ``cmqgraph serve`` on the default graph under the load of ``tests/load.py`` (a fixed mix of
+6. Server: ``cmqgraph serve`` on the default graph under the load of ``tests/load.py`` (a fixed mix of
    saved-query results, SPARQL SELECT and CONSTRUCT, and saved-query pages, every answer checked),
    at a few concurrency levels, against the same mix done in-process, sequentially (the baseline).
 
@@ -16,7 +18,7 @@ Medians are written to BENCHMARKS.md with the ratio to the baseline measured in 
 Usage: ``python tests/bench.py --runs 3 --out BENCHMARKS.md`` (``make bench``). Only the server section,
 merged into the existing file (the other sections keep their numbers):
 ``python tests/bench.py --only server --out BENCHMARKS.md`` (``--store PATH`` reuses a built store); the same
-with ``--only pages`` for the pages and search section.
+with ``--only pages`` for the pages and search section, ``--only validate`` for the validation.
 """
 
 from __future__ import annotations
@@ -159,9 +161,9 @@ def run_once(mode: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def on_default_graph(repeats: int, limit: int, server: argparse.Namespace) -> tuple[dict[str, dict], list[dict], list[dict], dict, dict]:
+def on_default_graph(repeats: int, limit: int, server: argparse.Namespace) -> tuple[dict[str, dict], list[dict], list[dict], dict, dict, dict]:
     """Return the saved-query latencies per store, the network projection and view timings, the export timings, the
-    pages' and search's latencies and the server's load runs."""
+    validation runs, the pages' and search's latencies and the server's load runs."""
     with tempfile.TemporaryDirectory() as tmp:
         store = str(Path(tmp) / "store")
         subprocess.run([sys.executable, "-c", CHILD, "oxigraph", store], capture_output=True, check=True)
@@ -173,6 +175,7 @@ def on_default_graph(repeats: int, limit: int, server: argparse.Namespace) -> tu
             query_latencies(store, repeats, limit),
             json.loads(out.stdout.strip().splitlines()[-1]),
             json.loads(exports.stdout.strip().splitlines()[-1]),
+            validate_runs(store),
             page_latencies(store, PAGE_ROUNDS),
             server_load(store, server.server_runs, server.server_seconds, server.server_concurrency, server.server_processes),
         )
@@ -256,6 +259,51 @@ for _ in range(repeats):
 times.sort()
 print(json.dumps({"p50": statistics.median(times), "p99": times[min(len(times) - 1, int(len(times) * 0.99))], "requests": len(times)}))
 """
+
+
+VALIDATE_CHILD = r"""
+import json, resource, sys, time
+from cmqgraph.validate import validate
+store, engine = sys.argv[1], sys.argv[2]
+t0 = time.perf_counter()
+conforms, _, _ = validate(store=store, engine=engine)
+seconds = time.perf_counter() - t0
+print(json.dumps({"seconds": seconds, "peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "conforms": conforms}))
+"""
+
+#: Runs of each validation engine: pySHACL, the reference, takes minutes, so it runs once.
+VALIDATE_RUNS = {"sparql": 3, "pyshacl": 1}
+
+
+def validate_runs(store: str) -> dict[str, list[dict]]:
+    """Validate ``store`` with each engine of :data:`VALIDATE_RUNS`, each run a fresh process (its own peak memory)."""
+    runs: dict[str, list[dict]] = {}
+    for engine, count in VALIDATE_RUNS.items():
+        for _ in range(count):
+            out = subprocess.run([sys.executable, "-c", VALIDATE_CHILD, store, engine], capture_output=True, text=True, check=True)
+            runs.setdefault(engine, []).append(json.loads(out.stdout.strip().splitlines()[-1]))
+            print("validate", engine, runs[engine][-1], file=sys.stderr)
+    return runs
+
+
+def validate_section(runs: dict[str, list[dict]], build_seconds: float | None) -> list[str]:
+    lines = [
+        "## Validation",
+        "",
+        "`cmqgraph.validate.validate` on the default graph, each run a fresh process: `sparql` (the shapes compiled into SPARQL on "
+        "the Oxigraph store, `cmqgraph.shacl`; the default) and `pyshacl` (the reference, whose results it must equal; "
+        f"{VALIDATE_RUNS['pyshacl']} run). The ratio is to the median build time of the same run. "
+        "Targets (issue 15): ratio ≤ 1.0 and ≤ 600 MB peak.",
+        "",
+        "| engine | runs | seconds (median) | peak memory (MB, median) | ratio to the build | conforms |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for engine, results in runs.items():
+        seconds = median(results, "seconds")
+        ratio = f"{seconds / build_seconds:.2f}" if build_seconds else "–"
+        conforms = " / ".join(sorted({str(r["conforms"]) for r in results}))
+        lines.append(f"| {engine} | {len(results)} | {seconds:.1f} | {median(results, 'peak_bytes') / 1048576:.0f} | {ratio} | {conforms} |")
+    return lines + [""]
 
 
 def _percentiles(times: list[float]) -> dict:
@@ -512,7 +560,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"), help="Markdown file to write")
     parser.add_argument("--query-runs", type=int, default=5, help="runs per saved query (the median is reported)")
     parser.add_argument("--query-limit", type=int, default=60, help="seconds after which a query run is given up")
-    parser.add_argument("--only", choices=["server", "pages"], help="measure only this section and merge it into --out (the others keep their numbers)")
+    parser.add_argument("--only", choices=["server", "pages", "validate"], help="measure only this section and merge it into --out (the others keep their numbers)")
     parser.add_argument("--store", type=Path, help="with --only: a built store to use (default: build one in a temporary folder)")
     parser.add_argument("--server-runs", type=int, default=5, help="load runs per concurrency level (the median is reported)")
     parser.add_argument("--server-seconds", type=float, default=10.0, help="seconds each load run lasts")
@@ -528,7 +576,7 @@ def main() -> None:
         results[mode] = [run_once(mode) for _ in range(args.runs)]
         print(mode, json.dumps(results[mode]), file=sys.stderr)
     ox, rd = results["oxigraph"], results["rdflib"]
-    latencies, network_rows, export_rows, pages, server = on_default_graph(args.query_runs, args.query_limit, args)
+    latencies, network_rows, export_rows, validation, pages, server = on_default_graph(args.query_runs, args.query_limit, args)
     mb = 1024 * 1024
 
     def fmt(value, scale=1.0, digits=1):
@@ -564,9 +612,10 @@ def main() -> None:
         *query_section(latencies, args.query_runs, args.query_limit),
         *network_section(network_rows, args.query_runs),
         *export_section(export_rows),
+        *validate_section(validation, median(ox, "seconds")),
         *pages_section(pages, PAGE_ROUNDS),
         *server_section(server),
-        *kept_sections(args.out, ("## Saved queries", "## Network projection and views", "## Exports", "## Pages and search", "## Server")),
+        *kept_sections(args.out, ("## Saved queries", "## Network projection and views", "## Exports", "## Validation", "## Pages and search", "## Server")),
         "Raw build runs (seconds, peak bytes, store bytes):",
         "",
         "```json",
@@ -579,13 +628,18 @@ def main() -> None:
 
 
 def only_section(args: argparse.Namespace) -> None:
-    """Measure the section ``args.only`` alone (the server's, or the pages and search) and merge it into ``args.out``."""
+    """Measure the section ``args.only`` alone (the server's, the validation's, or the pages and search) and merge it into ``args.out``.
+
+    The validation's ratio needs the build of the same run: without ``--store`` the store is built here and timed."""
     with tempfile.TemporaryDirectory() as tmp:
-        store = args.store
+        store, build_seconds = args.store, None
         if store is None:
             store = Path(tmp) / "store"
-            subprocess.run([sys.executable, "-c", CHILD, "oxigraph", str(store)], capture_output=True, check=True)
-        if args.only == "server":
+            out = subprocess.run([sys.executable, "-c", CHILD, "oxigraph", str(store)], capture_output=True, text=True, check=True)
+            build_seconds = json.loads(out.stdout.strip().splitlines()[-1])["seconds"]
+        if args.only == "validate":
+            section = validate_section(validate_runs(str(store)), build_seconds)
+        elif args.only == "server":
             section = server_section(server_load(str(store), args.server_runs, args.server_seconds, args.server_concurrency, args.server_processes))
         else:
             section = pages_section(page_latencies(str(store), PAGE_ROUNDS), PAGE_ROUNDS)
