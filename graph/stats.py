@@ -16,7 +16,7 @@ from .store import open_graph
 
 __all__ = ["class_counts", "source_table"]
 
-_COLUMNS = ("name", "title", "rows", "skipped", "triples", "licence", "upstream", "temporal", "completeness")
+_COLUMNS = ("source", "name", "title", "rows", "skipped", "triples", "licence", "upstream", "temporal", "completeness")
 
 
 def class_counts(graph: Dataset | None = None, store: str | os.PathLike | None = None) -> list[tuple[str, int]]:
@@ -26,7 +26,7 @@ def class_counts(graph: Dataset | None = None, store: str | os.PathLike | None =
 
 
 def source_table(graph: Dataset | None = None, store: str | os.PathLike | None = None) -> list[dict[str, object]]:
-    """Return one dict per source (name, title, rows, skipped, triples, licence, upstream, temporal, completeness), in build order."""
+    """Return one dict per source (source: its dataset's IRI, name, title, rows, skipped, triples, licence, upstream, temporal, completeness), in build order."""
     from .sources import REGISTRY
 
     graph = graph if graph is not None else open_graph(store)

@@ -22,9 +22,10 @@ from rdflib import Literal
 
 from ..engine import select
 from ..errors import ParameterError, ServerLimit
-from ..iris import CMQ, META_GRAPH
+from ..iris import CMQ
 from ..resources import internal_query
 from ..saved_queries import SavedQuery, insert_values
+from ..stats import source_table
 from ..store import open_graph
 from .state import ServerState, State, client_of
 
@@ -108,22 +109,20 @@ def home_facts(path: str) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``counts``: class IRI → instances; ``sources``: rows ``source``, ``name``, ``title``, ``licence``,
-        ``temporal``, ``upstream``, ``rows``, ``skipped``, ``triples``, ``completeness`` (by name); ``triples``:
-        their sum; ``case``: ``campus`` (IRI), ``label``, ``excellence``, ``members``, ``scope_schools``, or None.
+        ``counts``: class IRI → instances; ``sources``: :func:`cmqgraph.stats.source_table` (in build order);
+        ``triples``: their sum; ``case``: ``campus`` (IRI), ``label``, ``excellence``, ``members``, ``scope_schools``, or None.
     """
     graph = open_graph(ox.Store.read_only(path))
     try:
         counts = select(internal_query("home_counts"), store=graph)
-        sources = select(insert_values(internal_query("home_sources"), {"meta": META_GRAPH}), store=graph)
+        sources = source_table(graph)
         case = select(insert_values(internal_query("home_case"), {"name": Literal(CASE)}), store=graph)
     finally:
         graph.close()
-    rows = [{k: _plain(v) for k, v in row.items()} for row in sources.to_dict("records")]
     return {
         "counts": {str(r["class"]): int(r["n"]) for r in counts.to_dict("records")},
-        "sources": rows,
-        "triples": sum(r["triples"] or 0 for r in rows),
+        "sources": sources,
+        "triples": sum(r["triples"] for r in sources),
         "case": {k: _plain(v) for k, v in case.iloc[0].items()} if len(case) else None,
     }
 
