@@ -97,6 +97,7 @@ def scope_of(triples, name: str):
     return campus
 
 
+@pytest.mark.slow  # runs the sources over the full shipped files
 def test_every_row_of_the_table_is_a_speciality_link(shipped):
     ctx, triples = shipped
     table = rows(SHIPPED / TABLE)
@@ -112,6 +113,28 @@ def test_every_row_of_the_table_is_a_speciality_link(shipped):
         assert objects(triples, node, CMQ.sourceRowNumber) == {Literal(line)}
 
 
+@pytest.mark.slow  # runs the sources over the full shipped files
+def test_each_link_names_every_training_of_its_nsf_group_and_cpc(shipped):
+    """cmq:linkedTraining: the BCN's CFDs (first row of each) of the row's GROUPE_SPECIALITE, narrowed to the row's CPC
+    in the list of diplômes professionnels when it names one; offered or not."""
+    _, triples = shipped
+    group_of: dict[str, str] = {}
+    for row in rows(SHIPPED / "bcn_v_formation_diplome.csv"):
+        group_of.setdefault(row["FORMATION_DIPLOME"], row["GROUPE_SPECIALITE"])
+    cpc_of: dict[str, str] = {}
+    for row in rows(SHIPPED / "orion_diplomes_professionnels.csv"):
+        cpc_of.setdefault(re.sub(r"[^0-9A-Z]", "", row["Code diplôme"])[:8], row["Commission professionnelle consultative"])
+    linked = 0
+    for row in rows(SHIPPED / TABLE):
+        node = iris.speciality_link(row["filiere"], row["nsf_groupe"], row["cpc"])
+        expected = {iris.training(cfd) for cfd, group in group_of.items()
+                    if group == row["nsf_groupe"] and (not row["cpc"] or cpc_of.get(cfd) == row["cpc"])}
+        assert objects(triples, node, CMQ.linkedTraining) == expected, row["filiere"] + " " + row["nsf_groupe"]
+        linked += len(expected)
+    assert linked == sum(1 for _, p, _ in triples if p == CMQ.linkedTraining) > 1000
+
+
+@pytest.mark.slow  # runs the sources over the full shipped files
 def test_the_mobicampus_scope_holds_the_mobility_offers_of_the_academie_de_besancon(shipped, mobicampus):
     _, triples = shipped
     expected = mobility_offers(SHIPPED)
@@ -139,6 +162,7 @@ def test_the_mobicampus_scope_holds_the_mobility_offers_of_the_academie_de_besan
     assert "jamais une adhésion" in method and TABLE in method
 
 
+@pytest.mark.slow  # runs the sources over the full shipped files
 def test_every_campus_with_a_filiere_and_a_territory_has_a_scope_and_only_territoires_d_innovation_among_projects(shipped):
     _, triples = shipped
     twelve = {slug(row["filiere_cmq"]) for row in rows(SHIPPED / "cmq_filieres_12.csv")}
@@ -158,6 +182,7 @@ def test_every_campus_with_a_filiere_and_a_territory_has_a_scope_and_only_territ
     assert [s for s in empty if "/projet/" not in s] == []  # a project's scope may be empty: HIT (santé, Morbihan) has no such offer
 
 
+@pytest.mark.slow  # runs the sources over the full shipped files
 def test_nothing_in_the_scope_is_a_membership(shipped):
     _, triples = shipped
     assert not [t for t in triples if t[1] == RDF.type and t[2] == ORG.Membership]
@@ -166,6 +191,7 @@ def test_nothing_in_the_scope_is_a_membership(shipped):
     assert scopes and all(str(s).startswith(str(iris.ID["perimetre/"])) for s in scopes)
 
 
+@pytest.mark.slow  # runs the sources over the full shipped files
 def test_the_pole_vehicule_du_futur_scope_covers_its_regions_and_filieres(shipped):
     _, triples = shipped
     [pole] = [row for row in rows(SHIPPED / "poles_competitivite.csv") if row["nom"] == "Pôle Véhicule du Futur"]
@@ -230,6 +256,7 @@ def annuaire_rows(*towns: str) -> list[dict[str, str]]:
     return [row for row in rows(SHIPPED / "fr-en-annuaire-education.csv") if row["Nom_commune"] in towns]
 
 
+@pytest.mark.slow  # runs the sources over the full shipped files
 def test_the_mobicampus_scope_marks_its_schools_in_the_bassin_of_its_towns(shipped, mobicampus):
     _, triples = shipped
     bassins = {row["code_bassin_formation"] for row in annuaire_rows("Montbéliard", "Sévenans") if row["code_bassin_formation"]}
@@ -245,6 +272,7 @@ def test_the_mobicampus_scope_marks_its_schools_in_the_bassin_of_its_towns(shipp
     assert objects(triples, scope, CMQ.scopeLocalSchoolCount) == {Literal(2, datatype=XSD.integer)}
 
 
+@pytest.mark.slow  # runs the sources over the full shipped files
 def test_a_campus_outside_the_annuaire_is_placed_in_the_departement_of_its_town_by_the_lycees(ran):
     _, triples = ran
     [campus] = [row for row in rows(SHIPPED / "cmq_campus_list.csv") if row["nom"] == "Cuir, textile, mode et luxe (Thiviers)"]
@@ -262,6 +290,7 @@ def test_a_campus_outside_the_annuaire_is_placed_in_the_departement_of_its_town_
     assert local == {uai for uai in scope_schools if uai.startswith("024")} and local < scope_schools
 
 
+@pytest.mark.slow  # runs the sources over the full shipped files
 def test_the_territoire_d_innovation_of_nord_franche_comte_has_the_scope_of_its_theme_in_its_departements(shipped):
     _, triples = shipped
     [row] = [r for r in rows(SHIPPED / "territoires_innovation_laureats.csv") if r["nom_projet"].startswith("Transformation d'un territoire")]

@@ -14,7 +14,9 @@ diplôme of the list has, an unknown ``certitude`` or a link listed twice is a w
 newer table with ``cmqgraph build --data DIR --with-defaults``.
 
 **A training is in a filière** when the NSF group of its CFD (``nsf_of_cfd``, from the BCN) is linked to
-the filière by a row without CPC, or by a row whose CPC is the training's (``cpc_of_cfd``).
+the filière by a row without CPC, or by a row whose CPC is the training's (``cpc_of_cfd``). Each link names
+the trainings it keeps (``cmq:linkedTraining``), offered or not, so that a query reaches a filière's
+trainings by a join instead of comparing every training's NSF code with every link's group.
 
 **The scope** (``cmq:SectorScope``, ``id/perimetre/…``) of a campus or a pôle is the set of Affelnet 2022
 offers (``offers``: school × MEF → CFD, voie scolaire) whose school lies in the scope's territory and whose
@@ -140,7 +142,11 @@ class SectorScope(Source):
     def triples(self) -> Iterator[Triple]:
         rules: list[SpecialityRule] = []
         yield from self._links(rules)
-        sectors_of = self._sectors_of_cfd(rules)
+        kept_by = self._rules_keeping(rules)
+        for cfd, kept in sorted(kept_by.items()):
+            for rule in kept:
+                yield rule.node, CMQ.linkedTraining, iris.training(cfd)
+        sectors_of = {cfd: frozenset(r.sector for r in kept) for cfd, kept in kept_by.items()}
         offers_in = self._offers_by_area()
         links_of: dict[str, list[URIRef]] = {}
         for rule in rules:
@@ -201,15 +207,15 @@ class SectorScope(Source):
                        "unknown certainty; read from the reason's words", "warning")
         return found
 
-    def _sectors_of_cfd(self, rules: list[SpecialityRule]) -> dict[str, frozenset[str]]:
-        """Map each offered CFD to the filières whose rules keep it (CFDs in no filière left out)."""
+    def _rules_keeping(self, rules: list[SpecialityRule]) -> dict[str, list[SpecialityRule]]:
+        """Map each CFD of the BCN to the rules that keep it: its NSF group's, the CPC's where a rule narrows it (CFDs no rule keeps left out)."""
         nsf_of, cpc_of = self.read("nsf_of_cfd"), self.read("cpc_of_cfd")
         by_group: dict[str, list[SpecialityRule]] = {}
         for rule in rules:
             by_group.setdefault(rule.group, []).append(rule)
         found = {}
-        for cfd in {offer.cfd for offer in self.read("offers")}:
-            kept = frozenset(r.sector for r in by_group.get(nsf_of.get(cfd, ""), ()) if not r.cpc or r.cpc == cpc_of.get(cfd))
+        for cfd, group in nsf_of.items():
+            kept = [r for r in by_group.get(group, ()) if not r.cpc or r.cpc == cpc_of.get(cfd)]
             if kept:
                 found[cfd] = kept
         return found
