@@ -1,7 +1,7 @@
 """The RDF dumps of an export: Turtle, N-Triples, JSON-LD (the union of all graphs) and N-Quads (named graphs kept).
 
-Determinism: the same graph gives the same bytes. The dumps are sorted (an external merge sort of the
-N-Triples / N-Quads lines, in byte order = code point order, bounded memory) and the union is computed
+Determinism: the same graph gives the same bytes. The dumps are sorted (the N-Triples / N-Quads lines in byte
+order = code point order: in memory up to :data:`SORT_RUN_LINES` lines, by an external merge sort beyond) and the union is computed
 once for every syntax written from it. N-Triples is that sorted union itself, Turtle adds a sorted prefix
 header, JSON-LD is compacted with the shipped context (:class:`JsonLdCompactor`); any other RDF syntax of
 the format table with ``family="rdf"`` is written from the union by pyoxigraph.
@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import itertools
 import json
+import operator
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from importlib.resources import files as package_files
 from pathlib import Path
 from typing import IO
@@ -26,9 +29,9 @@ from ..iris import PREFIXES
 from ..output import atomic_file
 from . import DUMP_NAME, ExportJob, Format
 
-__all__ = ["SORT_RUN_LINES", "JsonLdCompactor", "write_jsonld", "load_context", "target", "write", "existing"]
+__all__ = ["BATCH_BYTES", "DUMP_THREADS", "SORT_RUN_LINES", "JsonLdCompactor", "write_jsonld", "load_context", "target", "write", "existing"]
 
-#: Lines held in memory per run of the external sort (about 150 MB of N-Quads at most).
+#: Lines sorted in memory at once (about 200 MB of N-Quads); more are sorted by runs of this size merged from disk.
 SORT_RUN_LINES = 1_000_000
 
 
@@ -37,25 +40,12 @@ SORT_RUN_LINES = 1_000_000
 # sorting lines with bounded memory
 
 
-def _sorted_runs(lines: Iterable[bytes], workdir: Path, run_lines: int) -> list[Path]:
-    runs: list[Path] = []
-    chunk: list[bytes] = []
-
-    def flush() -> None:
+def _write_run(chunk: list[bytes], workdir: Path) -> Path:
+    handle, name = tempfile.mkstemp(prefix=".sort-", dir=workdir)
+    with os.fdopen(handle, "wb") as out:
         chunk.sort()
-        handle, name = tempfile.mkstemp(prefix=".sort-", dir=workdir)
-        with os.fdopen(handle, "wb") as out:
-            out.writelines(chunk)
-        runs.append(Path(name))
-        chunk.clear()
-
-    for line in lines:
-        chunk.append(line)
-        if len(chunk) >= run_lines:
-            flush()
-    if chunk or not runs:
-        flush()
-    return runs
+        out.writelines(chunk)
+    return Path(name)
 
 
 def _merge_unique(runs: list[Path]) -> Iterator[bytes]:
@@ -71,54 +61,80 @@ def _merge_unique(runs: list[Path]) -> Iterator[bytes]:
             h.close()
 
 
-def _sort_unique(lines: Iterable[bytes], workdir: Path, run_lines: int = SORT_RUN_LINES) -> Iterator[bytes]:
-    """Yield ``lines`` sorted byte-wise without duplicates, keeping at most ``run_lines`` in memory."""
-    runs = _sorted_runs(lines, workdir, run_lines)
+def _sort_unique(batches: Iterable[list[bytes]], workdir: Path, run_lines: int = SORT_RUN_LINES) -> Iterable[bytes]:
+    """Return the lines of ``batches`` sorted byte-wise without duplicates, keeping about ``run_lines`` in memory.
+
+    Lines that fit in one run are sorted in memory; more are sorted run by run into temporary files of
+    ``workdir``, then merged.
+    """
+    chunk: list[bytes] = []
+    runs: list[Path] = []
     try:
-        yield from _merge_unique(runs)
+        for batch in batches:
+            chunk += batch
+            if len(chunk) >= run_lines:
+                runs.append(_write_run(chunk, workdir))
+                chunk = []
+        if not runs:
+            chunk.sort()  # the dump's order is partly sorted already: sorting in place is faster than sorted(set())
+            return dict.fromkeys(chunk)
+        if chunk:
+            runs.append(_write_run(chunk, workdir))
+    except BaseException:
+        _remove(runs)
+        raise
+    return _merge_unique(runs)
+
+
+def _remove(paths: Iterable[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _merge_unique(runs: list[Path]) -> Iterator[bytes]:
+    handles = [open(r, "rb") for r in runs]  # noqa: SIM115 - closed below
+    try:
+        previous = None
+        for line in heapq.merge(*handles):
+            if line != previous:
+                yield line
+                previous = line
     finally:
-        for r in runs:
-            with contextlib.suppress(OSError):
-                r.unlink()
+        for h in handles:
+            h.close()
+        _remove(runs)
 
 
 # ---------------------------------------------------------------------------------------------------------
 # RDF dumps
 
+#: Graphs dumped at once: Oxigraph releases the GIL while it writes a dump, so each thread keeps a core busy.
+DUMP_THREADS = min(4, os.cpu_count() or 1)
 
-def _strip_graph(line: bytes) -> bytes:
-    """Turn an N-Quads line whose graph is an IRI into the N-Triples line of its triple."""
-    return line[: line.rindex(b" <")] + b" .\n"
+#: Bytes of a dump read at once into a batch of lines.
+BATCH_BYTES = 1 << 24
 
-
-def _write_sorted_nquads(store: ox.Store, out: IO[bytes], workdir: Path) -> None:
-    handle, name = tempfile.mkstemp(prefix=".dump-", suffix=".nq", dir=workdir)
-    os.close(handle)
-    try:
-        store.dump(name, ox.RdfFormat.N_QUADS)
-        with open(name, "rb") as raw:
-            out.writelines(_sort_unique(raw, workdir))
-    finally:
-        os.unlink(name)
+GraphDump = tuple[Path, "ox.NamedNode | ox.DefaultGraph"]
 
 
-def _write_sorted_ntriples(store: ox.Store, out: IO[bytes], workdir: Path) -> None:
-    """Write the union of all graphs (default and named) as sorted, duplicate-free N-Triples."""
-    handle, name = tempfile.mkstemp(prefix=".dump-", suffix=".nq", dir=workdir)
-    os.close(handle)
-    try:
-        default_empty = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
-        if default_empty:
-            # every line ends with its graph IRI, which cannot hold a space or '<': cut it off
-            store.dump(name, ox.RdfFormat.N_QUADS)
-            with open(name, "rb") as raw:
-                out.writelines(_sort_unique((_strip_graph(line) for line in raw), workdir))
-        else:
-            ox.serialize((q.triple for q in store), name, ox.RdfFormat.N_TRIPLES)
-            with open(name, "rb") as raw:
-                out.writelines(_sort_unique(raw, workdir))
-    finally:
-        os.unlink(name)
+def _dump_graphs(store: ox.Store, workdir: Path) -> list[GraphDump]:
+    """Dump each graph of ``store`` (the default graph first) as N-Triples into a file of its own in ``workdir``."""
+    graphs = [ox.DefaultGraph(), *store.named_graphs()]
+    dumps = [(workdir / f".graph-{i}.nt", graph) for i, graph in enumerate(graphs)]
+    with ThreadPoolExecutor(DUMP_THREADS) as pool:
+        list(pool.map(lambda dump: store.dump(str(dump[0]), ox.RdfFormat.N_TRIPLES, from_graph=dump[1]), dumps))
+    return dumps
+
+
+def _batches(dumps: list[GraphDump], quads: bool) -> Iterator[list[bytes]]:
+    """Yield the lines of ``dumps`` batch by batch: N-Quads lines (each named graph's IRI added) or N-Triples lines."""
+    for path, graph in dumps:
+        graph_end = f"{graph} .\n".encode() if quads and isinstance(graph, ox.NamedNode) else None
+        with open(path, "rb") as lines:
+            while batch := lines.readlines(BATCH_BYTES):
+                # an N-Triples line ends with " .\n"; its N-Quads line puts the graph's IRI before the dot
+                yield [line[:-2] + graph_end for line in batch] if graph_end else batch
 
 
 def _turtle_header() -> bytes:
@@ -201,6 +217,8 @@ class JsonLdCompactor:
             language = definition.get("@language", _UNSET)
             is_set = definition.get("@container") == "@set"
             self.properties.setdefault(full, (term, coercion, language, is_set))
+        self.set_keys = {t for t, d in context.items() if isinstance(d, dict) and d.get("@container") == "@set"}
+        self.compacted: dict[str, str] = {}  # compact_iri's answers: the same IRIs come back on every node
 
     def expand(self, value: str) -> str:
         prefix, sep, local = value.partition(":")
@@ -210,6 +228,12 @@ class JsonLdCompactor:
 
     def compact_iri(self, iri: str) -> str:
         """Return ``prefix:local`` for ``iri`` when a context prefix covers it safely, else ``iri``."""
+        found = self.compacted.get(iri)
+        if found is None:
+            found = self.compacted[iri] = self._compact_iri(iri)
+        return found
+
+    def _compact_iri(self, iri: str) -> str:
         for prefix, namespace in self.prefixes:
             if iri.startswith(namespace):
                 local = iri[len(namespace) :]
@@ -219,9 +243,10 @@ class JsonLdCompactor:
         return iri
 
     def key(self, predicate: str) -> tuple[str, object, object, bool]:
-        if predicate in self.properties:
-            return self.properties[predicate]
-        return self.compact_iri(predicate), _UNSET, _UNSET, False
+        found = self.properties.get(predicate)
+        if found is None:  # a predicate the context does not name: its compact IRI, kept for the next nodes
+            found = self.properties[predicate] = (self.compact_iri(predicate), _UNSET, _UNSET, False)
+        return found
 
     def node_ref(self, term) -> str:
         if isinstance(term, ox.BlankNode):
@@ -232,12 +257,13 @@ class JsonLdCompactor:
         if isinstance(obj, (ox.NamedNode, ox.BlankNode)):
             ref = self.node_ref(obj)
             return ref if coercion == "@id" else {"@id": ref}
-        datatype = obj.datatype.value
-        if obj.language:
+        tag = obj.language
+        if tag:
             effective = self.default_language if language is _UNSET else language
-            if coercion is _UNSET and effective == obj.language:
+            if coercion is _UNSET and effective == tag:
                 return obj.value
-            return {"@value": obj.value, "@language": obj.language}
+            return {"@value": obj.value, "@language": tag}
+        datatype = obj.datatype.value
         if datatype == _XSD_STRING:
             if coercion is _UNSET and language is None:
                 return obj.value
@@ -248,25 +274,20 @@ class JsonLdCompactor:
 
     def node(self, subject, triples: list) -> dict:
         node: dict = {"@id": self.node_ref(subject)}
-        types = [self.classes.get(t.object.value) or self.compact_iri(t.object.value) for t in triples
-                 if t.predicate.value == _RDF_TYPE and isinstance(t.object, ox.NamedNode)]
+        types: list[str] = []
+        values: dict[str, list] = {}
+        for t in triples:
+            predicate, obj = t.predicate.value, t.object
+            if predicate == _RDF_TYPE and isinstance(obj, ox.NamedNode):
+                types.append(self.classes.get(obj.value) or self.compact_iri(obj.value))
+                continue
+            key, coercion, language, _ = self.key(predicate)
+            values.setdefault(key, []).append(self.value(obj, coercion, language))
         if types:
             node["@type"] = types[0] if len(types) == 1 else types
-        for t in triples:
-            if t.predicate.value == _RDF_TYPE and isinstance(t.object, ox.NamedNode):
-                continue
-            key, coercion, language, _ = self.key(t.predicate.value)
-            node.setdefault(key, []).append(self.value(t.object, coercion, language))
-        for key, values in node.items():
-            if key.startswith("@"):
-                continue
-            if len(values) == 1 and not self.key_is_set(key):
-                node[key] = values[0]
+        for key, found in values.items():
+            node[key] = found[0] if len(found) == 1 and key not in self.set_keys else found
         return node
-
-    def key_is_set(self, key: str) -> bool:
-        definition = self.context.get(key)
-        return isinstance(definition, dict) and definition.get("@container") == "@set"
 
 
 def write_jsonld(triples: Iterable, out: IO[bytes], context: dict) -> None:
@@ -275,24 +296,11 @@ def write_jsonld(triples: Iterable, out: IO[bytes], context: dict) -> None:
     out.write(b'{"@context": ')
     out.write(json.dumps(context, ensure_ascii=False, indent=1).encode("utf-8"))
     out.write(b',\n"@graph": [')
-    first = True
-    subject = None
-    group: list = []
-
-    def emit() -> None:
-        nonlocal first
-        line = json.dumps(compactor.node(subject, group), ensure_ascii=False, separators=(",", ":"))
-        out.write((b"\n" if first else b",\n") + line.encode("utf-8"))
-        first = False
-
-    for triple in triples:
-        if subject is not None and triple.subject != subject:
-            emit()
-            group = []
-        subject = triple.subject
-        group.append(triple)
-    if group:
-        emit()
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    separator = b"\n"
+    for subject, group in itertools.groupby(triples, key=operator.attrgetter("subject")):
+        out.write(separator + encode(compactor.node(subject, list(group))).encode("utf-8"))
+        separator = b",\n"
     out.write(b"\n]}\n")
 
 
@@ -334,16 +342,20 @@ def write(job: ExportJob, formats: Sequence[Format]) -> list[Path]:
     union = [f for f in formats if f.name != "nq"]
     with tempfile.TemporaryDirectory(prefix=".cmqgraph-export-", dir=job.out) as work:
         workdir = Path(work)
+        try:
+            dumps = _dump_graphs(job.store, workdir)
+        except OSError as exc:
+            raise ExportError(f"cannot write in {job.out}: {exc}") from exc
         if len(union) < len(formats):
             path = target(job.out, next(f for f in formats if f.name == "nq"), job.gzip)
             with atomic_file(path, job.gzip) as f:
-                _write_sorted_nquads(job.store, f, workdir)
+                f.writelines(_sort_unique(_batches(dumps, quads=True), workdir))
             written["nq"] = path
         if union:
             sorted_nt = workdir / "union.nt"
             try:
                 with open(sorted_nt, "wb") as f:
-                    _write_sorted_ntriples(job.store, f, workdir)
+                    f.writelines(_sort_unique(_batches(dumps, quads=False), workdir))
             except OSError as exc:
                 raise ExportError(f"cannot write in {job.out}: {exc}") from exc
             for fmt in union:
