@@ -5,12 +5,13 @@ BIN    := $(VENV)/bin
 # The demo's graph lives in the working copy (git-ignored); `cmqgraph` alone uses the user data folder.
 export CMQGRAPH_STORE ?= $(CURDIR)/var/store
 
-.PHONY: help install system-deps demo serve test snapshots docs bench picture notebooks clean
+.PHONY: help install system-deps demo serve test check snapshots docs bench picture notebooks clean
 
 help:
 	@echo "make demo   - create .venv, install cmqgraph, build the default graph, validate it, show what it holds"
 	@echo "make serve  - serve the graph on http://127.0.0.1:8000 (saved queries, SPARQL, views; builds it if needed)"
 	@echo "make test   - run the whole test suite"
+	@echo "make check  - run the fast tests (not those needing the full default graph, servers or a minute of work)"
 	@echo "make snapshots - rewrite tests/snapshots from the current outputs (after a change meant to alter them)"
 	@echo "make docs   - rewrite docs/cli.md, the command-line reference, from the commands' --help (after changing a command)"
 	@echo "make bench  - measure build time, memory and store size (Oxigraph vs rdflib), write BENCHMARKS.md"
@@ -40,8 +41,15 @@ serve: install
 	$(BIN)/cmqgraph stats >/dev/null 2>&1 || $(BIN)/cmqgraph build
 	$(BIN)/cmqgraph serve
 
+# The modules run over TEST_WORKERS processes (pytest-xdist); each module stays in one of them.
+TEST_WORKERS ?= 2
+
 test: install system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+
+# The edit-test loop: the tests not marked slow (those need the full default graph, servers or a minute of work).
+check: install
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not slow"
 
 snapshots: install
 	$(BIN)/python -m pytest -q tests/test_snapshots.py --update-snapshots

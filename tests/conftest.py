@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import pickle
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 import cmqgraph
 from cmqgraph.sources import BuildContext
@@ -49,9 +52,35 @@ def make_context():
     return fixture_context
 
 
+def pytest_collection_modifyitems(items):
+    """Mark ``slow`` every test that needs the full default graph (``make check`` leaves slow tests out), and keep each
+    module's tests in one pytest-xdist worker (``--dist loadgroup``), so that its fixtures are set up once.
+
+    A module marked ``xdist_group(name)`` joins that group instead: the modules sharing the session's servers
+    run in the same worker.
+    """
+    for item in items:
+        if "built" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
-    """The full default graph, built once per test session: ``(store path, BuildReport)``."""
-    store = tmp_path_factory.mktemp("default") / "store"
-    report = cmqgraph.build(store=store)
-    return store, report
+    """The full default graph, built once per test run: ``(store path, BuildReport)``.
+
+    Under pytest-xdist the workers share it: the first to ask builds it into the run's temporary folder,
+    under a file lock, and the others read the report it pickled beside the store.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        store = tmp_path_factory.mktemp("default") / "store"
+        return store, cmqgraph.build(store=store)
+    shared = tmp_path_factory.getbasetemp().parent / "default"  # the run's folder, above each worker's
+    shared.mkdir(exist_ok=True)
+    saved = shared / "report.pickle"
+    with FileLock(shared / "build.lock"):
+        if not saved.exists():
+            report = cmqgraph.build(store=shared / "store")
+            saved.write_bytes(pickle.dumps(report))
+    return shared / "store", pickle.loads(saved.read_bytes())

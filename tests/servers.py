@@ -2,7 +2,13 @@
 
 Each fixture is session-scoped: it starts the server on free ports with its data in a temporary
 folder, waits (bounded) until it answers a SPARQL query, yields a :class:`Server`, and stops it at the
-end (terminate, wait, kill). Use them with ``from servers import oxigraph_server, virtuoso_server``.
+end (terminate, wait, kill).
+
+A test module gets the fixtures of the whole session with ``pytest_plugins = ["servers"]``: every
+module that does so shares one Oxigraph server and one Virtuoso (and one push of the default graph to
+each, :func:`oxigraph_pushed` and :func:`virtuoso_pushed`). Imported by name instead
+(``from servers import oxigraph_server``), a fixture is the module's own: pytest then starts a
+server for that module alone (still stopped at the end of the session).
 
 - Oxigraph server: the ``oxigraph`` executable of the PyPI package ``oxigraph`` (a test dependency),
   found next to ``sys.executable`` or on ``PATH``; started with ``--union-default-graph`` so that
@@ -13,8 +19,16 @@ end (terminate, wait, kill). Use them with ``from servers import oxigraph_server
   with ``virtuoso-t +foreground +configfile <tmp>/virtuoso.ini``; writes go to
   ``/sparql-graph-crud-auth`` with HTTP digest auth ``dba``/``dba`` (the password of a new database).
 
+The session's servers hold the full default graph under https://w3id.org/cmqgraph/graph/, pushed once
+(:func:`oxigraph_pushed`, :func:`virtuoso_pushed`); a test may add its own graphs outside that
+namespace, but a test that changes what the graphs under it hold (another build, a push that fails
+halfway) uses servers of its own: :func:`start_oxigraph` and :func:`start_virtuoso` in its own folder.
+
 A :class:`Server` is a context manager that stops it on leaving. A server whose executable is missing makes the tests that use it skip, with the reason; a server that
 is there but does not start makes them fail, with the tail of its log.
+
+PYTEST_DONT_REWRITE: this module holds no ``assert``, and is often imported (by a test module) before it
+is registered as a plugin, which would otherwise warn that it is too late to rewrite its asserts.
 """
 
 from __future__ import annotations
@@ -33,9 +47,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from cmqgraph.push import PushReport, push
 
 __all__ = [
-    "Server", "cmqgraph_server", "free_port", "oxigraph_server", "start_cmqgraph", "start_oxigraph", "start_virtuoso", "virtuoso_server",
+    "Server", "cmqgraph_server", "free_port", "oxigraph_pushed", "oxigraph_server", "push_to", "start_cmqgraph", "start_oxigraph",
+    "start_virtuoso", "virtuoso_pushed", "virtuoso_server",
 ]
 
 #: Seconds a server may take to answer its first query.
@@ -304,6 +320,14 @@ def start_virtuoso(folder: Path) -> Server:
     return server
 
 
+def push_to(server: Server, store, **options) -> PushReport:
+    """Push ``store`` (a built store's path, or an open store) to ``server``'s Graph Store, with its credentials.
+
+    ``options`` go to :func:`cmqgraph.push.push` (``chunk_triples``, ``replace``, ...); returns its report.
+    """
+    return push(server.graph_store, server.endpoint, store, auth=server.auth, auth_kind=server.auth_kind, **options)
+
+
 def missing(reason: str) -> None:
     """Skip the test for want of a server, or fail when ``CMQGRAPH_REQUIRE_SERVERS`` is set (as in CI)."""
     if os.environ.get("CMQGRAPH_REQUIRE_SERVERS"):
@@ -330,3 +354,15 @@ def cmqgraph_server(built, tmp_path_factory) -> Iterator[Server]:
     """``cmqgraph serve`` on the full default graph (read-only, default limits, 2 worker processes)."""
     with start_cmqgraph(built[0], tmp_path_factory.mktemp("cmqgraph-server")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def oxigraph_pushed(oxigraph_server, built) -> PushReport:
+    """The report of the session's one push of the full default graph to :func:`oxigraph_server`."""
+    return push_to(oxigraph_server, built[0])
+
+
+@pytest.fixture(scope="session")
+def virtuoso_pushed(virtuoso_server, built) -> PushReport:
+    """The report of the session's one push of the full default graph to :func:`virtuoso_server`."""
+    return push_to(virtuoso_server, built[0])

@@ -380,6 +380,7 @@ def test_an_entry_that_cannot_be_read_is_an_error_not_absent(tmp_path, kind):
     assert err.value.path == entry
 
 
+@pytest.mark.slow  # builds the full default graph with some of the user's files
 def test_the_build_says_which_files_were_yours_and_which_it_did_not_read(tmp_path):
     data = tmp_path / "data"
     data.mkdir()

@@ -1,12 +1,14 @@
 """Every saved query gives the same rows (order aside) on the local store, the Oxigraph server and Virtuoso 7.
 
-The built default graph is pushed once per test session to each server (skipped when the server already
-holds it, e.g. after tests/test_push.py). Each saved query runs with its example parameters and, when it
-has only optional parameters, with none; the rows are compared as sets of tuples of normalised values
+The built default graph is pushed once per test session to each server, by the session fixtures
+``oxigraph_pushed`` and ``virtuoso_pushed`` of tests/servers.py (``pytest_plugins = ["servers"]``), which
+tests/test_push.py shares: whichever module runs first pushes it, the other reuses that push; ``endpoints``
+checks that each server's graphs under https://w3id.org/cmqgraph/graph/ hold as many triples as were
+pushed. Each saved query runs with its example parameters and, when it has only optional parameters, with
+none; the rows are compared as sets of tuples of normalised values
 (``engine.to_python`` output; NaN/None as None; floats and decimals rounded to 6 digits; the parts of a
 ``GROUP_CONCAT(…; separator=" | ")`` sorted, since SPARQL leaves their order to the engine).
 """
-# ruff: noqa: F811  (the server fixtures are imported from servers.py, then named as test arguments)
 
 from __future__ import annotations
 
@@ -14,14 +16,11 @@ import math
 from decimal import Decimal
 
 import pytest
-from servers import oxigraph_server, virtuoso_server  # noqa: F401  (pytest fixtures)
-
-import cmqgraph
 from cmqgraph.engine import run_query, select
-from cmqgraph.push import push
 from cmqgraph.saved_queries import load_queries
 
-pytestmark = pytest.mark.slow
+pytest_plugins = ["servers"]  # the session's oxigraph_server, virtuoso_server and their one push of the default graph
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("servers")]
 
 QUERIES = load_queries()
 COUNT = (
@@ -61,26 +60,12 @@ def rows(frame) -> set[tuple]:
 
 
 @pytest.fixture(scope="session")
-def local_triples(built) -> int:
-    store = cmqgraph.open_store(built[0])
-    return sum(1 for _ in store.quads_for_pattern(None, None, None, None))
-
-
-def _loaded(server, built, local_triples):
-    """Push the built graph to ``server`` unless it already holds exactly the same number of triples."""
-    held = select(COUNT, endpoint=server.endpoint)["n"].tolist()
-    if held != [local_triples]:
-        push(server.graph_store, server.endpoint, built[0], auth=server.auth, auth_kind=server.auth_kind)
-    return server.endpoint
-
-
-@pytest.fixture(scope="session")
-def endpoints(built, local_triples, oxigraph_server, virtuoso_server) -> dict[str, str]:
-    """``{"oxigraph": query URL, "virtuoso": query URL}``, both holding the built default graph."""
-    return {
-        "oxigraph": _loaded(oxigraph_server, built, local_triples),
-        "virtuoso": _loaded(virtuoso_server, built, local_triples),
-    }
+def endpoints(oxigraph_server, virtuoso_server, oxigraph_pushed, virtuoso_pushed) -> dict[str, str]:
+    """``{"oxigraph": query URL, "virtuoso": query URL}``, both holding the built default graph (and no other cmqgraph triple)."""
+    for server, report in ((oxigraph_server, oxigraph_pushed), (virtuoso_server, virtuoso_pushed)):
+        held = select(COUNT, endpoint=server.endpoint)["n"].tolist()
+        assert held == [report.triples], f"{server.name} holds {held} triples in the cmqgraph graphs, not the {report.triples} pushed"
+    return {"oxigraph": oxigraph_server.endpoint, "virtuoso": virtuoso_server.endpoint}
 
 
 @pytest.mark.parametrize(("name", "case"), cases())

@@ -1,18 +1,30 @@
-"""Pushing the built graph to real servers (Oxigraph server, Virtuoso 7) through the Graph Store Protocol."""
-# ruff: noqa: F811  (the server fixtures are imported from servers.py, then named as test arguments)
+"""Pushing the built graph to real servers (Oxigraph server, Virtuoso 7) through the Graph Store Protocol.
+
+The session's servers (``pytest_plugins = ["servers"]``, shared with tests/test_engines.py) receive the full
+default graph once (``oxigraph_pushed``, ``virtuoso_pushed``), and only tiny pushes of this module's own
+graphs outside https://w3id.org/cmqgraph/graph/ after that. The tests that push again or change what the
+cmqgraph graphs hold run against servers of this module's own, with the graph built from tests/data
+(``small``).
+"""
 
 from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
 
 import cmqgraph
 import pyoxigraph as ox
 import pytest
 import requests
 from cmqgraph.engine import select
-from cmqgraph.push import DEFAULT_GRAPH, PushError, push
+from cmqgraph.push import DEFAULT_GRAPH, PushError, PushReport, push, remote_counts
 from cmqgraph.sources import REGISTRY
-from servers import free_port, oxigraph_server, virtuoso_server  # noqa: F401  (pytest fixtures)
+from requests.auth import HTTPBasicAuth, HTTPDigestAuth
+from servers import Server, free_port, push_to, start_oxigraph, start_virtuoso
 
-pytestmark = pytest.mark.slow
+pytest_plugins = ["servers"]  # the session's oxigraph_server, virtuoso_server and their one push of the default graph
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("servers")]
 
 SERVERS = ["oxigraph_server", "virtuoso_server"]
 MOBICAMPUS = """
@@ -21,23 +33,61 @@ SELECT ?campus ?aca WHERE {
   FILTER(STRSTARTS(?name, "Mobicampus"))
 }"""
 TEST_NS = "http://example.org/cmqgraph-push-test/"
+DATA = Path(__file__).parent / "data"
+CMQGRAPH_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), 'https://w3id.org/cmqgraph/graph/')) }"
 
 
-@pytest.fixture(scope="session")
-def expected(built) -> dict[str, int]:
-    """Triples per named graph of the built store, counted by walking its quads (not by SPARQL)."""
-    store = cmqgraph.open_store(built[0])
+def walked_counts(path: Path) -> dict[str, int]:
+    """Triples per named graph of the store at ``path``, counted by walking its quads (not by SPARQL)."""
+    store = cmqgraph.open_store(path)
     counts = {g.value: sum(1 for _ in store.quads_for_pattern(None, None, None, g)) for g in store.named_graphs()}
     assert sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph())) == 0
     return {g: n for g, n in counts.items() if n}
 
 
+@pytest.fixture(scope="session")
+def expected(built) -> dict[str, int]:
+    """Triples per named graph of the built store."""
+    return walked_counts(built[0])
+
+
 @pytest.fixture(scope="session", params=SERVERS)
-def pushed(request, built):
-    """``(server, report)``: the default graph pushed once to each server."""
-    server = request.getfixturevalue(request.param)
-    report = push(server.graph_store, server.endpoint, built[0], auth=server.auth, auth_kind=server.auth_kind)
-    return server, report
+def pushed(request) -> tuple[Server, PushReport]:
+    """``(server, report)``: each session server and the report of the one push of the default graph to it."""
+    return request.getfixturevalue(request.param), request.getfixturevalue(request.param.replace("_server", "_pushed"))
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Path:
+    """The store built from the extracts of tests/data (25 named graphs, some 6,800 triples)."""
+    store = tmp_path_factory.mktemp("push-small") / "store"
+    cmqgraph.build(store=store, data_dir=DATA)
+    return store
+
+
+@pytest.fixture(scope="module")
+def small_expected(small) -> dict[str, int]:
+    """Triples per named graph of the ``small`` store (graph/meta and every source's graph but affelnet's: no extract of it in tests/data)."""
+    return walked_counts(small)
+
+
+@pytest.fixture(scope="module")
+def own_oxigraph(tmp_path_factory) -> Iterator[Server]:
+    """An Oxigraph server of this module's own, for the pushes that change what a server holds."""
+    with start_oxigraph(tmp_path_factory.mktemp("push-own-oxigraph")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def own_virtuoso(tmp_path_factory) -> Iterator[Server]:
+    """A Virtuoso 7 of this module's own, for the pushes that change what a server holds."""
+    with start_virtuoso(tmp_path_factory.mktemp("push-own-virtuoso")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module", params=["own_oxigraph", "own_virtuoso"])
+def own_server(request) -> Server:
+    return request.getfixturevalue(request.param)
 
 
 def test_report_counts_equal_local_counts(pushed, expected):
@@ -70,22 +120,27 @@ def test_queries_give_the_same_rows_as_the_local_store(pushed, built):
         assert sorted(map(tuple, remote.astype(str).values)) == sorted(map(tuple, local.astype(str).values)), sparql
 
 
-def test_pushing_again_replaces_instead_of_duplicating(pushed, built, expected):
-    server, _ = pushed
-    again = push(
-        server.graph_store,
-        server.endpoint,
-        built[0],
-        auth=server.auth,
-        auth_kind=server.auth_kind,
-        chunk_triples=120_000,
-    )
-    assert again.remote_counts == expected
-    frame = select(
-        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), 'https://w3id.org/cmqgraph/graph/')) }",
-        endpoint=server.endpoint,
-    )
-    assert frame["n"].tolist() == [sum(expected.values())]
+def test_pushing_again_replaces_instead_of_duplicating(own_server, small, small_expected):
+    server = own_server
+    assert push_to(server, small).remote_counts == small_expected
+    # A triple the local store lacks, added to the largest graph: a push that appended would leave it there.
+    largest = max(small_expected, key=small_expected.get)
+    stale = f"<{TEST_NS}stale> <{TEST_NS}p> <{TEST_NS}o> .\n".encode()
+    auth = None if server.auth is None else (HTTPDigestAuth if server.auth_kind == "digest" else HTTPBasicAuth)(*server.auth)
+    url = f"{server.graph_store}?graph={requests.utils.quote(largest, safe='')}"
+    requests.post(url, data=stale, headers={"Content-Type": "application/n-triples"}, auth=auth, timeout=30).raise_for_status()
+    assert remote_counts(server.endpoint, [largest]) == {largest: small_expected[largest] + 1}
+
+    chunk = max(small_expected.values()) // 3  # the largest graph takes at least 3 requests: a PUT, then POSTs
+    again = push_to(server, small, chunk_triples=chunk)
+    requests_per_graph = {g.graph: g.requests for g in again.graphs}
+    assert requests_per_graph == {g: math.ceil(n / chunk) for g, n in small_expected.items()}
+    assert requests_per_graph[largest] >= 3
+    assert again.remote_counts == small_expected
+    left = select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{largest}> {{ <{TEST_NS}stale> ?p ?o }} }}", endpoint=server.endpoint)
+    assert left["n"].tolist() == [0]
+    frame = select(CMQGRAPH_COUNT, endpoint=server.endpoint)
+    assert frame["n"].tolist() == [sum(small_expected.values())]
 
 
 def test_nothing_listening_raises_push_error_naming_the_url(built):
@@ -190,14 +245,16 @@ def test_bad_arguments(built):
         push("http://127.0.0.1:9/store", "http://127.0.0.1:9/query", built[0], auth=("a", "b"), auth_kind="ntlm")
 
 
-def test_push_command(oxigraph_server, built, tmp_path):
+def test_push_command(own_oxigraph, small, small_expected):
     from click.testing import CliRunner
     from cmqgraph.cli import EXIT_ENDPOINT_ERROR, main
 
-    args = ["--store", str(built[0]), "push", "--endpoint", oxigraph_server.endpoint, "--graph-store", oxigraph_server.graph_store]
+    assert "https://w3id.org/cmqgraph/graph/faits_bfc" in small_expected
+    args = ["--store", str(small), "push", "--endpoint", own_oxigraph.endpoint, "--graph-store", own_oxigraph.graph_store]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "triples pushed" in result.output and "faits_bfc" in result.output
+    assert remote_counts(own_oxigraph.endpoint, list(small_expected)) == small_expected
     dead = f"http://127.0.0.1:{free_port()}"
-    result = CliRunner().invoke(main, ["--store", str(built[0]), "push", "--endpoint", f"{dead}/query", "--graph-store", f"{dead}/store"])
+    result = CliRunner().invoke(main, ["--store", str(small), "push", "--endpoint", f"{dead}/query", "--graph-store", f"{dead}/store"])
     assert result.exit_code == EXIT_ENDPOINT_ERROR and dead in result.output and "Traceback" not in result.output

@@ -32,6 +32,8 @@ from cmqgraph.engine import EndpointError, QueryTimeoutError, construct, run_que
 from cmqgraph.local import DEFAULT_TIMEOUT, TIMEOUT_ENV, WorkerError, resolve_timeout
 from cmqgraph.saved_queries import QueryError, load_queries
 
+pytestmark = pytest.mark.slow  # runs queries into their timeouts and kills workers
+
 DATA = Path(__file__).parent / "data"
 #: About 10^11 rows on the small store: runs for many minutes unless stopped.
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

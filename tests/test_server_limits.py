@@ -36,6 +36,8 @@ from cmqgraph.engine import format_frame, run_query, select
 from cmqgraph.saved_queries import CHOICE_LISTS, load_queries
 from cmqgraph.server import Settings
 
+pytestmark = pytest.mark.slow  # starts cmqgraph servers and floods them
+
 DATA = Path(__file__).parent / "data"
 QUERIES = load_queries()
 #: About 10^11 rows on the small store: runs until the server stops it.

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # builds the wheel and the full default graph from it
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
