@@ -147,3 +147,26 @@ def test_every_term_the_graph_uses_is_defined_in_french_and_english(built):
         for prop in (RDFS.label, SKOS.definition):
             langs = {o.language for o in ontology.objects(node, prop)}
             assert {"fr", "en"} <= langs, f"{term} lacks a French or English {prop}"
+
+
+def test_the_subjects_of_the_properties_the_saved_queries_join_on_have_the_type_their_domain_gives(built):
+    """Saved queries leave out the type patterns that these properties imply (a type pattern made Oxigraph join from
+    every instance of the class): on the built graph each subject does have the class of the property's rdfs:domain."""
+    store = cmqgraph.open_store(built[0])
+    domains = {
+        "https://w3id.org/cmqgraph/ontology#scopeOf": "https://w3id.org/cmqgraph/ontology#SectorScope",
+        "https://w3id.org/cmqgraph/ontology#linkedSector": "https://w3id.org/cmqgraph/ontology#SpecialityLink",
+        "https://w3id.org/cmqgraph/ontology#linkedTraining": "https://w3id.org/cmqgraph/ontology#SpecialityLink",
+        "https://w3id.org/cmqgraph/ontology#offers": "https://w3id.org/cmqgraph/ontology#School",
+        "http://www.w3.org/ns/org#organization": "http://www.w3.org/ns/org#Membership",
+    }
+    pairs = " ".join(f"(<{prop}> <{cls}>)" for prop, cls in domains.items())  # the test's own constants
+    found = store.query(
+        f"SELECT ?p (COUNT(DISTINCT ?s) AS ?all) (COUNT(DISTINCT ?typed) AS ?ok) WHERE {{ VALUES (?p ?class) {{ {pairs} }} "
+        "?s ?p ?o OPTIONAL { ?s a ?class BIND(?s AS ?typed) } } GROUP BY ?p",
+        use_default_graph_as_union=True,
+    )
+    counts = {row["p"].value: (int(row["all"].value), int(row["ok"].value)) for row in found}
+    assert set(counts) == set(domains)
+    for prop, (subjects, typed) in counts.items():
+        assert subjects > 0 and typed == subjects, prop
