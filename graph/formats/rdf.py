@@ -48,19 +48,6 @@ def _write_run(chunk: list[bytes], workdir: Path) -> Path:
     return Path(name)
 
 
-def _merge_unique(runs: list[Path]) -> Iterator[bytes]:
-    handles = [open(r, "rb") for r in runs]  # noqa: SIM115 - closed below
-    try:
-        previous = None
-        for line in heapq.merge(*handles):
-            if line != previous:
-                yield line
-                previous = line
-    finally:
-        for h in handles:
-            h.close()
-
-
 def _sort_unique(batches: Iterable[list[bytes]], workdir: Path, run_lines: int = SORT_RUN_LINES) -> Iterable[bytes]:
     """Return the lines of ``batches`` sorted byte-wise without duplicates, keeping about ``run_lines`` in memory.
 
