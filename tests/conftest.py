@@ -67,6 +67,14 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
+def small_built(tmp_path_factory) -> Path:
+    """The store built from the extracts of tests/data (some 6,800 triples, a few seconds), once per worker: read it only."""
+    store = tmp_path_factory.mktemp("small") / "store"
+    cmqgraph.build(store=store, data_dir=DATA)
+    return store
+
+
+@pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """The full default graph, built once per test run: ``(store path, BuildReport)``.
 

@@ -19,8 +19,8 @@ import pytest
 import requests
 from cmqgraph.engine import select
 from cmqgraph.push import DEFAULT_GRAPH, PushError, PushReport, push, remote_counts
+from cmqgraph.push import _auth as push_auth
 from cmqgraph.sources import REGISTRY
-from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 from servers import Server, free_port, push_to, start_oxigraph, start_virtuoso
 
 pytest_plugins = ["servers"]  # the session's oxigraph_server, virtuoso_server and their one push of the default graph
@@ -58,11 +58,9 @@ def pushed(request) -> tuple[Server, PushReport]:
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory) -> Path:
+def small(small_built) -> Path:
     """The store built from the extracts of tests/data (25 named graphs, some 6,800 triples)."""
-    store = tmp_path_factory.mktemp("push-small") / "store"
-    cmqgraph.build(store=store, data_dir=DATA)
-    return store
+    return small_built
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +124,7 @@ def test_pushing_again_replaces_instead_of_duplicating(own_server, small, small_
     # A triple the local store lacks, added to the largest graph: a push that appended would leave it there.
     largest = max(small_expected, key=small_expected.get)
     stale = f"<{TEST_NS}stale> <{TEST_NS}p> <{TEST_NS}o> .\n".encode()
-    auth = None if server.auth is None else (HTTPDigestAuth if server.auth_kind == "digest" else HTTPBasicAuth)(*server.auth)
+    auth = push_auth(server.auth, server.auth_kind)
     url = f"{server.graph_store}?graph={requests.utils.quote(largest, safe='')}"
     requests.post(url, data=stale, headers={"Content-Type": "application/n-triples"}, auth=auth, timeout=30).raise_for_status()
     assert remote_counts(server.endpoint, [largest]) == {largest: small_expected[largest] + 1}

@@ -45,10 +45,8 @@ WORKER_MARK = "from cmqgraph.local import serve"
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("limits") / "store"
-    cmqgraph.build(store=path, data_dir=DATA)
-    return path
+def store(small_built) -> Path:
+    return small_built
 
 
 @pytest.fixture(scope="module")
