@@ -16,14 +16,15 @@ from __future__ import annotations
 import difflib
 import errno
 import hashlib
-import io
 import json
 import os
 import re
 import shutil
 import sqlite3
 import time
+import traceback
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from importlib.resources import files
 from pathlib import Path
@@ -33,12 +34,12 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS, XSD
 
-from . import iris
+from . import buildstate, iris
 from .census import Census, census, shrinkage
 from .errors import CmqGraphError, RowIssue, ShrinkError, SourceFileError, StoreError
 from .iris import CMQ, SPDX
 from .search import build_index
-from .sources import BuildContext, Source, all_sources, check_order
+from .sources import REGISTRY, BuildContext, Source, all_sources, check_order
 from .store import SEARCH_INDEX, STORE_MARKER, check_replaceable, open_store, resolve_store_path, store_kind
 from .version import __version__
 
@@ -90,7 +91,10 @@ class InputFiles:
 
 @dataclass
 class SourceReport:
-    """What one source produced, with the rows its previous build read (None when there was none)."""
+    """What one source produced, with the rows its previous build read (None when there was none).
+
+    ``kept`` says the source did not rerun: its files were those of the previous build, and so is its graph.
+    """
 
     name: str
     title: str
@@ -101,6 +105,7 @@ class SourceReport:
     seconds: float
     shipped: frozenset[str] = frozenset()
     previous_rows: int | None = None
+    kept: bool = False
 
     @property
     def skipped(self) -> int:
@@ -290,24 +295,58 @@ def run_sources(ctx: BuildContext, progress: BuildProgress | None = None) -> Ite
         yield source
 
 
-def _nquads(triples: Iterable[tuple], graph: URIRef) -> bytes:
-    g = graph.n3()
-    buffer = io.StringIO()
-    for s, p, o in triples:
-        buffer.write(f"{s.n3()} {p.n3()} {o.n3()} {g} .\n")
-    return buffer.getvalue().encode("utf-8")
+_ESCAPE = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+#: The characters an IRI may not hold in N-Quads (rdflib's own check before it writes one).
+_NOT_IN_IRI = re.compile(r'[<>" {}|\\^`]')
+
+
+def _term(term: URIRef | Literal) -> str:
+    if type(term) is Literal:
+        lexical = str.translate(term, _ESCAPE)
+        if term.language:
+            return f'"{lexical}"@{term.language}'
+        return f'"{lexical}"^^<{term.datatype}>' if term.datatype else f'"{lexical}"'
+    if _NOT_IN_IRI.search(term):
+        raise ValueError(f"{term!r} is not an IRI N-Quads can hold")
+    return f"<{term}>"
+
+
+def _ntriples(triples: Iterable[tuple]) -> bytes:
+    """The N-Triples of ``triples`` (rdflib's ``n3()`` would write a literal with a line break as Turtle's triple quotes)."""
+    return "".join([f"{_term(s)} {_term(p)} {_term(o)} .\n" for s, p, o in triples]).encode("utf-8")
+
+
+def _load(ox_store: ox.Store, graph: URIRef, triples: bytes, replace: bool) -> None:
+    """Load the N-Triples ``triples`` into named graph ``graph``; with ``replace``, make it hold exactly them.
+
+    Replacing touches only the triples that differ: a graph's old triples, written by Oxigraph, are compared
+    line by line with the new ones. A triple written two ways (Oxigraph writes ``"1.0"^^xsd:decimal`` as
+    ``"1"``) is removed, then added again, so the graph ends right either way.
+    """
+    name = ox.NamedNode(graph)
+    if not replace:
+        ox_store.bulk_load(triples, ox.RdfFormat.N_TRIPLES, to_graph=name)
+        return
+    new = set(triples.splitlines())
+    old = set(ox_store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name).splitlines())
+    for triple in ox.parse(b"\n".join(old - new), ox.RdfFormat.N_TRIPLES):
+        ox_store.remove(ox.Quad(triple.subject, triple.predicate, triple.object, name))
+    added = new - old
+    if added:
+        ox_store.bulk_load(b"\n".join(added) + b"\n", ox.RdfFormat.N_TRIPLES, to_graph=name)
 
 
 def _triples_in(ox_store: ox.Store, graph: URIRef) -> int:
     """Return how many distinct triples named graph ``graph`` holds (a source may yield a triple twice)."""
-    return sum(1 for _ in ox_store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+    rows = ox_store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", named_graphs=[ox.NamedNode(graph)])
+    return int(next(iter(rows))["n"].value)
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _describe(report: SourceReport, source: type[Source]) -> Iterator[tuple]:
+def _describe(report: SourceReport, source: type[Source], checksums: dict[str, str]) -> Iterator[tuple]:
     node = iris.source_dataset(report.name)
     graph = iris.source_graph(report.name)
     yield node, RDF.type, CMQ.SourceDataset
@@ -326,7 +365,7 @@ def _describe(report: SourceReport, source: type[Source]) -> Iterator[tuple]:
     yield node, CMQ.skippedRowCount, Literal(report.skipped, datatype=XSD.integer)
     yield node, CMQ.tripleCount, Literal(report.triples, datatype=XSD.integer)
     yield graph, PROV.wasDerivedFrom, node
-    for name, path in sorted(report.files.items()):
+    for name in sorted(report.files):
         file_node = URIRef(f"{node}/fichier/{iris.slug(name)}")
         yield node, PROV.wasDerivedFrom, file_node
         yield file_node, RDF.type, PROV.Entity
@@ -336,7 +375,7 @@ def _describe(report: SourceReport, source: type[Source]) -> Iterator[tuple]:
         yield file_node, SPDX.checksum, checksum
         yield checksum, RDF.type, SPDX.Checksum
         yield checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256
-        yield checksum, SPDX.checksumValue, Literal(_sha256(path), datatype=XSD.hexBinary)
+        yield checksum, SPDX.checksumValue, Literal(checksums[name], datatype=XSD.hexBinary)
     yield node, PROV.wasGeneratedBy, iris.BUILD
 
 
@@ -366,6 +405,7 @@ def build(
     with_defaults: bool = False,
     progress: BuildProgress | None = None,
     accept_shrink: bool = False,
+    full: bool = False,
 ) -> BuildReport:
     """Build the graph from the data files into the store at ``store``.
 
@@ -383,6 +423,11 @@ def build(
     accept_shrink : bool
         Replace the previous graph even when a kind of entity lost more than
         :data:`cmqgraph.census.MAX_LOSS` of its instances.
+    full : bool
+        Rerun every source. By default, over a store an earlier build of the same code made, only the
+        sources whose files changed (and those that read what they publish) rerun, and the others keep
+        their named graphs (:func:`cmqgraph.buildstate.plan`): the store then holds the same quads a
+        full build gives.
 
     Returns
     -------
@@ -408,6 +453,8 @@ def build(
     report = BuildReport(store=target, inputs=inputs, removed=clear_leftovers(target))
     report.previous, report.previous_note = _previous(target)
     staging = target.parent / f".{target.name}.building-{os.getpid()}"
+    checksums = {name: _sha256(path) for name, path in inputs.paths.items()}
+    plan = None if full or report.previous is None else buildstate.plan(target, checksums)
     ctx = BuildContext(files=inputs.paths)
     ctx.on_row = progress.row_read if progress else None
     if store_kind(staging) != "missing" and not _ours(staging):  # left by an earlier process that had this PID
@@ -415,67 +462,121 @@ def build(
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(staging, ignore_errors=True)
-        current = _write(staging, ctx, report, inputs.shipped, progress)
+        current = _write(staging, ctx, report, _Inputs(inputs.shipped, checksums, target, plan), progress)
         if report.previous is not None and not accept_shrink:
             files_of = {r.name: tuple(r.files) for r in report.sources}
             shrinks = [replace(s, files=files_of.get(s.source, ())) for s in shrinkage(report.previous, current)]
             if shrinks:
                 raise ShrinkError(target, shrinks)
-        report.search_note = _write_search_index(staging)
         (staging / STORE_MARKER).write_text(json.dumps({"cmqgraph": __version__}) + "\n", encoding="utf-8")
     except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
+        _discard(staging, exc)
         raise StoreError(f"impossible d'écrire le graphe / cannot write the new graph beside {target}: {exc.strerror or exc}") from exc
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+    except BaseException as exc:
+        _discard(staging, exc)
         raise
     _swap(staging, target)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _write(staging: Path, ctx: BuildContext, report: BuildReport, shipped: frozenset[str], progress: BuildProgress | None) -> Census:
-    """Run every source into a new store at ``staging``, describe them in ``graph/meta``; return its census."""
-    previous_rows = report.previous.rows if report.previous else {}
+@dataclass(frozen=True)
+class _Inputs:
+    """What :func:`_write` writes from, besides the sources: shipped names, checksums, and the previous build to take graphs from."""
+
+    shipped: frozenset[str]
+    checksums: dict[str, str]
+    target: Path
+    plan: buildstate.Plan | None
+
+
+def _write(staging: Path, ctx: BuildContext, report: BuildReport, inputs: _Inputs, progress: BuildProgress | None) -> Census:
+    """Run the sources into a new store at ``staging``, describe them in ``graph/meta``, index it for search; return its census.
+
+    Each source's quads are loaded in a thread while the next source runs (Oxigraph's bulk loader
+    releases the GIL). With a plan, the new store starts as a checkpoint of the previous one (hard
+    links: the previous store is not changed), the kept sources' indexes are read back instead of
+    rerunning them, and only the triples that differ in the graphs of the sources that rerun change.
+    The search index is written while Oxigraph compacts the store.
+    """
+    plan = inputs.plan
+    if plan is not None:
+        open_store(inputs.target).backup(str(staging))
     ox_store = ox.Store(str(staging))
+    previous_rows = report.previous.rows if report.previous else {}
     meta: list[tuple] = list(_build_activity())
-    for source in run_sources(ctx, progress):
-        source_cls = type(source)
-        t0 = time.perf_counter()
-        issues_before = len(ctx.issues)
-        ox_store.bulk_load(_nquads(source.run(), source.graph), ox.RdfFormat.N_QUADS)
+    states: dict[str, buildstate.SourceState] = {}
+
+    def finish(ox_store: ox.Store, source_cls: type[Source], state: buildstate.SourceState, seconds: float, kept: bool) -> None:
+        if not kept:
+            state = replace(state, triples=_triples_in(ox_store, iris.source_graph(source_cls.name)))
+        states[source_cls.name] = state
         used = {spec.name: ctx.files[spec.name] for spec in source_cls.files}
         source_report = SourceReport(
             name=source_cls.name,
             title=source_cls.title,
             files=used,
-            rows=sum(ctx.rows_read.get(name, 0) for name in used),
-            triples=_triples_in(ox_store, source.graph),
-            issues=ctx.issues[issues_before:],
-            seconds=time.perf_counter() - t0,
-            shipped=frozenset(used) & shipped,
+            rows=sum(state.rows_read.values()),
+            triples=state.triples,
+            issues=state.issues,
+            seconds=seconds,
+            shipped=frozenset(used) & inputs.shipped,
             previous_rows=previous_rows.get(source_cls.name),
+            kept=kept,
         )
         report.sources.append(source_report)
-        meta.extend(_describe(source_report, source_cls))
+        meta.extend(_describe(source_report, source_cls, inputs.checksums))
         if progress is not None:
             progress.source_finished(source_report)
-    ox_store.bulk_load(_nquads(meta, iris.META_GRAPH), ox.RdfFormat.N_QUADS)
-    ox_store.optimize()
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cmqgraph-load") as loader:
+        loading: Future | None = None
+        pending: tuple | None = None
+        for source in run_sources(ctx, progress):
+            source_cls = type(source)
+            if plan is not None and source_cls.name in plan.kept:
+                buildstate.restore(source_cls, plan.kept[source_cls.name], ctx)
+                finish(ox_store, source_cls, plan.kept[source_cls.name], 0.0, kept=True)
+                continue
+            t0 = time.perf_counter()
+            issues_before = len(ctx.issues)
+            triples = _ntriples(source.run())
+            state = buildstate.record(source, ctx, inputs.checksums, ctx.issues[issues_before:])
+            if loading is not None:
+                loading.result()
+                finish(ox_store, *pending)
+            loading = loader.submit(_load, ox_store, source.graph, triples, plan is not None)
+            pending = (source_cls, state, time.perf_counter() - t0, False)
+        if loading is not None:
+            loading.result()
+            finish(ox_store, *pending)
+    report.sources.sort(key=lambda r: list(REGISTRY).index(r.name))
+    _load(ox_store, iris.META_GRAPH, _ntriples(meta), plan is not None)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cmqgraph-optimize") as compactor:
+        optimizing = compactor.submit(ox_store.optimize)
+        report.search_note = _write_search_index(ox_store, staging)
+        optimizing.result()
     ox_store.flush()
+    buildstate.write_state(staging, states)
     current = census(ox_store)
     del ox_store
     return current
 
 
-def _write_search_index(staging: Path) -> str:
-    """Write the search index of the new store at ``staging`` into it; return why it could not be ("" when it was).
+def _discard(staging: Path, exc: BaseException) -> None:
+    """Remove the new store at ``staging`` after ``exc``, once its frames let go of the open store (which writes as it closes)."""
+    traceback.clear_frames(exc.__traceback__)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_search_index(ox_store: ox.Store, staging: Path) -> str:
+    """Write the search index of the new store ``ox_store`` into its folder ``staging``; return why it could not be ("" when it was).
 
     A graph without its index is still the graph: the build goes on, and its report says so
     (:func:`cmqgraph.search.open_index` tries again at the first search).
     """
     try:
-        build_index(ox.Store.read_only(str(staging)), staging / SEARCH_INDEX)
+        build_index(ox_store, staging / SEARCH_INDEX)
     except (CmqGraphError, sqlite3.Error, OSError, RuntimeError) as exc:
         return (f"l'index de recherche n'a pas été écrit / the search index was not written ({exc}); "
                 "the first search will try again, or run 'cmqgraph build' once the cause is fixed")

@@ -171,23 +171,32 @@ def _change(s: SourceReport) -> str:
     "--accept-shrink", is_flag=True,
     help="Replace the previous graph even if a kind of entity lost more than a fifth of its instances (otherwise the build stops, exit code 7).",
 )
+@click.option(
+    "--full", is_flag=True,
+    help="Rerun every source (by default, over a store an earlier build made, only the sources whose files changed rerun).",
+)
 @click.option("--show-issues", type=int, default=10, show_default=True, help="How many row issues to list per source (all are counted).")
 @click.option("--issues-file", type=click.Path(dir_okay=False, path_type=Path), help="Write every row issue to this CSV file.")
 @click.pass_obj
 @_fail_cleanly
-def build(store: Path, data: Path | None, with_defaults: bool, accept_shrink: bool, show_issues: int, issues_file: Path | None) -> None:
+def build(
+    store: Path, data: Path | None, with_defaults: bool, accept_shrink: bool, full: bool, show_issues: int, issues_file: Path | None
+) -> None:
     """Build the graph from the source files into the store.
 
     The new graph is built beside the old one and swapped in only when the build succeeds, and only if it
     did not lose a large share of an entity kind (--accept-shrink). The store folder must be new, empty
     or a graph an earlier build made. Every file's structure is checked before the build; rows with a bad
-    value are skipped and reported at the end with their file, line and value.
+    value are skipped and reported at the end with their file, line and value. Over a graph an earlier
+    build made, only the sources whose files changed, and those that read what they publish, rerun: the
+    others keep their graph (« gardé / kept »), and the store holds the same quads as after --full.
     """
     with Progress(
         TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=False
     ) as progress:
         report = build_graph(
-            store=store, data_dir=data, with_defaults=with_defaults, progress=_RichProgress(progress), accept_shrink=accept_shrink
+            store=store, data_dir=data, with_defaults=with_defaults, progress=_RichProgress(progress), accept_shrink=accept_shrink,
+            full=full,
         )
     table = Table(title=f"Graph built in {report.seconds:.1f} s at {report.store}")
     columns = ("source", "files", "rows", "change", "triples", "errors", "skipped", "warnings", "seconds")
@@ -197,7 +206,7 @@ def build(store: Path, data: Path | None, with_defaults: bool, accept_shrink: bo
         kinds = Counter(i.severity for i in s.issues)
         table.add_row(
             s.name, _files_cell(s), str(s.rows), _change(s), str(s.triples), str(kinds["error"]), str(kinds["skipped"]), str(kinds["warning"]),
-            f"{s.seconds:.2f}",
+            "gardé / kept" if s.kept else f"{s.seconds:.2f}",
         )
     table.add_row("total", "", str(sum(s.rows for s in report.sources)), "", str(report.triples), "", "", "", f"{report.seconds:.1f}", style="bold")
     console.print(table)

@@ -37,10 +37,13 @@ import json
 import os
 import re
 import sqlite3
+import sys
 import threading
 import unicodedata
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -131,6 +134,7 @@ INSERT INTO grams(grams) VALUES('optimize');
 """
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize(text: str) -> str:
     """Return ``text`` folded for search: no accents, lower case, ``œ`` as ``oe``, every run of other characters one space.
 
@@ -147,7 +151,13 @@ def words(text: str) -> list[str]:
     ['rncp25353', 'metiers', 'de', 'l', 'electricite']
     """
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    return _WORD.findall("".join(c for c in decomposed if not unicodedata.combining(c)).casefold())
+    return _WORD.findall(decomposed.translate(_combining_marks()).casefold())
+
+
+@cache
+def _combining_marks() -> dict[int, None]:
+    """A translation table that deletes every combining character (the accents NFKD splits off)."""
+    return dict.fromkeys(cp for cp in range(sys.maxunicode + 1) if unicodedata.combining(chr(cp)))
 
 
 def _code_words(codes: Iterable[str]) -> str:
@@ -233,16 +243,17 @@ class SearchResult:
 
 
 def _rows(store: ox.Store) -> Iterable[tuple[str, str, str, str]]:
-    """(kind, iri, field, value) of every row of the ``search_*`` queries."""
-    def run(query: str):
-        return store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
+    """(kind, iri, field, value) of every row of the ``search_*`` queries, run two at a time (Oxigraph evaluates without the GIL)."""
+    queries = [(kind, internal_query(name)) for kind, name in _QUERIES.items()]
+    queries += [(kind, insert_values(internal_query("search_territories"), {"class": cls})) for kind, cls in _TERRITORIES.items()]
 
-    for kind, name in _QUERIES.items():
-        for row in run(internal_query(name)):
-            yield kind, row["iri"].value, row["field"].value, row["value"].value
-    for kind, cls in _TERRITORIES.items():
-        for row in run(insert_values(internal_query("search_territories"), {"class": cls})):
-            yield kind, row["iri"].value, row["field"].value, row["value"].value
+    def run(kind: str, query: str) -> list[tuple[str, str, str, str]]:
+        rows = store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
+        return [(kind, row["iri"].value, row["field"].value, row["value"].value) for row in rows]
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="cmqgraph-search") as pool:
+        for rows in pool.map(run, *zip(*queries)):
+            yield from rows
 
 
 def _unique(values: Iterable[str], seen: set[str]) -> tuple[str, ...]:

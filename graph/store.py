@@ -34,6 +34,7 @@ __all__ = [
     "STORE_ENV",
     "STORE_MARKER",
     "SEARCH_INDEX",
+    "BUILD_STATE",
     "default_store_path",
     "checkout_store_path",
     "resolve_store_path",
@@ -49,9 +50,11 @@ STORE_ENV = "CMQGRAPH_STORE"
 STORE_MARKER = "cmqgraph-store.json"
 #: The search index (:mod:`cmqgraph.search`, an SQLite FTS5 file) a build writes into the store folder beside the graph.
 SEARCH_INDEX = "cmqgraph-search.sqlite"
-#: The files of cmqgraph's own in a store folder: the marker, the search index, and the index being written
+#: What a build keeps for the next one to redo only what a changed file touches (:mod:`cmqgraph.buildstate`).
+BUILD_STATE = "cmqgraph-build-state.pickle"
+#: The files of cmqgraph's own in a store folder: the marker, the build state, the search index, and the index being written
 #: (:func:`cmqgraph.output.atomic_file`'s temporary name) by a process that may have been killed.
-_CMQGRAPH_FILE = re.compile(rf"^({re.escape(STORE_MARKER)}|{re.escape(SEARCH_INDEX)}|\.{re.escape(SEARCH_INDEX)}\.part-\d+)$")
+_CMQGRAPH_FILE = re.compile(rf"^({re.escape(STORE_MARKER)}|{re.escape(BUILD_STATE)}|{re.escape(SEARCH_INDEX)}|\.{re.escape(SEARCH_INDEX)}\.part-\d+)$")
 #: The names of the files RocksDB (Oxigraph's storage) keeps in a store folder.
 _ROCKSDB_FILE = re.compile(r"^(CURRENT|IDENTITY|LOCK|LOG(\.old\.\d+)?|MANIFEST-\d+|OPTIONS-\d+(\.dbtmp)?|\d+\.(log|sst|blob|dbtmp))$")
 

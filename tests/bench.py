@@ -18,7 +18,8 @@ Medians are written to BENCHMARKS.md with the ratio to the baseline measured in 
 Usage: ``python tests/bench.py --runs 3 --out BENCHMARKS.md`` (``make bench``). Only the server section,
 merged into the existing file (the other sections keep their numbers):
 ``python tests/bench.py --only server --out BENCHMARKS.md`` (``--store PATH`` reuses a built store); the same
-with ``--only pages`` for the pages and search section, ``--only validate`` for the validation.
+with ``--only pages`` for the pages and search section, ``--only validate`` for the validation, ``--only build``
+for the build against its floor and the rebuild after one file changed.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -41,11 +43,18 @@ import json, resource, sys, time
 from pathlib import Path
 mode, target = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter()
-if mode == "oxigraph":
+if mode in ("oxigraph", "rebuild"):
     import cmqgraph
-    report = cmqgraph.build(store=target)
+    report = cmqgraph.build(store=target, data_dir=sys.argv[3] if mode == "rebuild" else None)
     triples = report.triples
     size = sum(p.stat().st_size for p in Path(target).rglob("*") if p.is_file())
+    kept = sum(s.kept for s in report.sources)
+elif mode == "floor":
+    import pyoxigraph
+    store = pyoxigraph.Store(target)
+    store.bulk_load(path=sys.argv[3], format=pyoxigraph.RdfFormat.N_QUADS)
+    store.flush()
+    triples, size, kept = None, None, None
 else:
     import rdflib
     from cmqgraph.builder import data_files, run_sources
@@ -58,10 +67,10 @@ else:
         for triple in source.triples():
             graph.add(triple)
             triples += 1
-    size = None
+    size, kept = None, None
 seconds = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"seconds": seconds, "peak_bytes": peak, "store_bytes": size, "triples": triples}))
+print(json.dumps({"seconds": seconds, "peak_bytes": peak, "store_bytes": size, "triples": triples, "kept": kept}))
 """
 
 
@@ -169,6 +178,55 @@ with tempfile.TemporaryDirectory(prefix="cmqgraph-bench-export-") as tmp:
         rows.append(row)
 print(json.dumps(rows))
 """
+
+
+def child(*args: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", CHILD, *args], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def build_runs(runs: int) -> list[dict]:
+    """Per run, in fresh processes: a full build, the floor (one bulk load of the same quads, from their N-Quads dump,
+    into an empty on-disk store) and a rebuild of the same store after the CMQ list changed (its last campus dropped)."""
+    import pyoxigraph
+
+    from cmqgraph.builder import default_data_dir
+
+    rows = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            store, data = tmp / "store", tmp / "data"
+            full = child("oxigraph", str(store))
+            pyoxigraph.Store.read_only(str(store)).dump(str(tmp / "all.nq"), pyoxigraph.RdfFormat.N_QUADS)
+            floor = child("floor", str(tmp / "floor"), str(tmp / "all.nq"))
+            shutil.copytree(default_data_dir(), data, ignore=shutil.ignore_patterns("*.py", "*.md", "__pycache__"))
+            campuses = data / "cmq_campus_list.csv"
+            campuses.write_text("".join(campuses.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]), encoding="utf-8")
+            rebuild = child("rebuild", str(store), str(data))
+        rows.append({"build": full["seconds"], "floor": floor["seconds"], "rebuild": rebuild["seconds"], "kept": rebuild["kept"],
+                     "quads": full["triples"]})
+        print("build / floor / rebuild", json.dumps(rows[-1]), file=sys.stderr)
+    return rows
+
+
+def floor_section(rows: list[dict]) -> list[str]:
+    build, floor, rebuild = (statistics.median(r[key] for r in rows) for key in ("build", "floor", "rebuild"))
+    return [
+        "## Build against its floor, and rebuild",
+        "",
+        f"Median of {len(rows)} runs, each step a fresh process, side by side in each run. The floor: one pyoxigraph `bulk_load` of "
+        f"the build's own {rows[0]['quads']:,} quads, from their N-Quads dump, into an empty on-disk store. The rebuild: "
+        "`cmqgraph build --data DIR` over the same store where only the CMQ list differs (its last campus dropped): "
+        f"{rows[0]['kept']} of 25 sources keep their graph. Targets (issue 15): build ≤ 1.3× the floor, rebuild ≤ 0.35× the build.",
+        "",
+        "| measure | seconds | ratio | target |",
+        "|---|---:|---:|---:|",
+        f"| floor: one bulk load of the same quads | {floor:.1f} | 1.00 | |",
+        f"| `cmqgraph build` (full) | {build:.1f} | {build / floor:.2f} × floor | ≤ 1.3 |",
+        f"| rebuild after the CMQ list changed | {rebuild:.1f} | {rebuild / build:.2f} × build | ≤ 0.35 |",
+        "",
+    ]
 
 
 def run_once(mode: str) -> dict:
@@ -583,7 +641,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"), help="Markdown file to write")
     parser.add_argument("--query-runs", type=int, default=5, help="runs per saved query (the median is reported)")
     parser.add_argument("--query-limit", type=int, default=60, help="seconds after which a query run is given up")
-    parser.add_argument("--only", choices=["server", "pages", "validate"], help="measure only this section and merge it into --out (the others keep their numbers)")
+    parser.add_argument("--only", choices=["build", "server", "pages", "validate"], help="measure only this section and merge it into --out (the others keep their numbers)")
     parser.add_argument("--store", type=Path, help="with --only: a built store to use (default: build one in a temporary folder)")
     parser.add_argument("--server-runs", type=int, default=5, help="load runs per concurrency level (the median is reported)")
     parser.add_argument("--server-seconds", type=float, default=10.0, help="seconds each load run lasts")
@@ -632,13 +690,14 @@ def main() -> None:
         "",
         "Targets (issue 2): the full default build well under a minute and under 1.5 GB peak on this 2-core machine.",
         "",
+        *floor_section(build_runs(args.runs)),
         *query_section(latencies, args.query_runs, args.query_limit),
         *network_section(network_rows, args.query_runs),
         *export_section(export_rows),
         *validate_section(validation, median(ox, "seconds")),
         *pages_section(pages, PAGE_ROUNDS),
         *server_section(server),
-        *kept_sections(args.out, ("## Saved queries", "## Network projection and views", "## Exports", "## Validation", "## Pages and search", "## Server")),
+        *kept_sections(args.out, ("## Build against its floor, and rebuild", "## Saved queries", "## Network projection and views", "## Exports", "## Validation", "## Pages and search", "## Server")),
         "Raw build runs (seconds, peak bytes, store bytes):",
         "",
         "```json",
@@ -656,11 +715,13 @@ def only_section(args: argparse.Namespace) -> None:
     The validation's ratio needs the build of the same run: without ``--store`` the store is built here and timed."""
     with tempfile.TemporaryDirectory() as tmp:
         store, build_seconds = args.store, None
-        if store is None:
+        if store is None and args.only != "build":
             store = Path(tmp) / "store"
             out = subprocess.run([sys.executable, "-c", CHILD, "oxigraph", str(store)], capture_output=True, text=True, check=True)
             build_seconds = json.loads(out.stdout.strip().splitlines()[-1])["seconds"]
-        if args.only == "validate":
+        if args.only == "build":
+            section = floor_section(build_runs(args.runs))
+        elif args.only == "validate":
             section = validate_section(validate_runs(str(store)), build_seconds)
         elif args.only == "server":
             section = server_section(server_load(str(store), args.server_runs, args.server_seconds, args.server_concurrency, args.server_processes))
