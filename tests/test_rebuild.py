@@ -1,7 +1,7 @@
 """A build over a store an earlier build made reruns only the sources a changed file touches (cmqgraph.buildstate).
 
-Each test builds the extracts of tests/data into its own store (some 6,800 triples), changes one file of a
-copy the way a newer official file would (a campus fewer in the CMQ list), and compares the rebuilt store
+Each test takes its own copy of the store built from the extracts of tests/data (some 6,800 triples), changes one
+file of a copy of the data the way a newer official file would (a campus fewer in the CMQ list), and compares the rebuilt store
 with a full build of the same files, quad for quad.
 """
 
@@ -56,10 +56,9 @@ def drop_last_campus(data: Path) -> None:
 
 
 @pytest.fixture
-def built(tmp_path, data) -> Path:
-    store = tmp_path / "store"
-    cmqgraph.build(store=store, data_dir=data)
-    return store
+def previous(tmp_path, small_built) -> Path:
+    """A store of its own, as a build of tests/data left it (a copy of the session's build of the same files)."""
+    return Path(shutil.copytree(small_built, tmp_path / "store"))
 
 
 def campuses(store: Path) -> int:
@@ -69,31 +68,31 @@ def campuses(store: Path) -> int:
     return int(next(iter(rows))["n"].value)
 
 
-def test_a_changed_campus_list_reruns_only_what_reads_it_and_gives_the_full_build_quads(tmp_path, data, built):
-    before = campuses(built)
+def test_a_changed_campus_list_reruns_only_what_reads_it_and_gives_the_full_build_quads(tmp_path, data, previous):
+    before = campuses(previous)
     drop_last_campus(data)
-    report = cmqgraph.build(store=built, data_dir=data)
+    report = cmqgraph.build(store=previous, data_dir=data)
     assert {s.name for s in report.sources if s.kept} == NOT_FROM_THE_CAMPUS_LIST
     assert "cmq" in {s.name for s in report.sources if not s.kept}
     full = cmqgraph.build(store=tmp_path / "full", data_dir=data, full=True)
     assert not any(s.kept for s in full.sources)
-    assert quads(built) == quads(tmp_path / "full")
-    assert index_rows(built) == index_rows(tmp_path / "full")
+    assert quads(previous) == quads(tmp_path / "full")
+    assert index_rows(previous) == index_rows(tmp_path / "full")
     assert [(s.name, s.rows, s.triples, len(s.issues)) for s in report.sources] == [
         (s.name, s.rows, s.triples, len(s.issues)) for s in full.sources
     ]
-    assert campuses(built) == before - 1
+    assert campuses(previous) == before - 1
 
 
-def test_unchanged_files_keep_every_graph(built, data):
-    before = quads(built)
-    report = cmqgraph.build(store=built, data_dir=data)
+def test_unchanged_files_keep_every_graph(previous, data):
+    before = quads(previous)
+    report = cmqgraph.build(store=previous, data_dir=data)
     assert all(s.kept for s in report.sources)
-    assert quads(built) == before
+    assert quads(previous) == before
 
 
-def test_a_failed_rebuild_leaves_the_previous_store_as_it_was(tmp_path, data, built, monkeypatch):
-    before, state = quads(built), (built / BUILD_STATE).read_bytes()
+def test_a_failed_rebuild_leaves_the_previous_store_as_it_was(tmp_path, data, previous, monkeypatch):
+    before, state = quads(previous), (previous / BUILD_STATE).read_bytes()
     drop_last_campus(data)
 
     def broken(self):
@@ -102,13 +101,13 @@ def test_a_failed_rebuild_leaves_the_previous_store_as_it_was(tmp_path, data, bu
 
     monkeypatch.setattr("cmqgraph.sources.cmq_membres.CampusMembers.triples", broken)
     with pytest.raises(cmqgraph.errors.StoreError, match="No space left"):
-        cmqgraph.build(store=built, data_dir=data)
-    assert quads(built) == before and (built / BUILD_STATE).read_bytes() == state
+        cmqgraph.build(store=previous, data_dir=data)
+    assert quads(previous) == before and (previous / BUILD_STATE).read_bytes() == state
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "store"]
 
 
-def test_full_reruns_every_source(built, data):
-    report = cmqgraph.build(store=built, data_dir=data, full=True)
+def test_full_reruns_every_source(previous, data):
+    report = cmqgraph.build(store=previous, data_dir=data, full=True)
     assert not any(s.kept for s in report.sources)
 
 
@@ -117,27 +116,27 @@ class _Exploit:
         return (Path.touch, (Path(self.target),))
 
 
-def test_a_state_file_that_would_run_code_is_refused_and_the_build_is_full(tmp_path, built, data):
+def test_a_state_file_that_would_run_code_is_refused_and_the_build_is_full(tmp_path, previous, data):
     exploit = _Exploit()
     exploit.target = str(tmp_path / "ran")
-    (built / BUILD_STATE).write_bytes(pickle.dumps({"fingerprint": "x", "sources": exploit}))
-    report = cmqgraph.build(store=built, data_dir=data)
+    (previous / BUILD_STATE).write_bytes(pickle.dumps({"fingerprint": "x", "sources": exploit}))
+    report = cmqgraph.build(store=previous, data_dir=data)
     assert not (tmp_path / "ran").exists()
     assert not any(s.kept for s in report.sources)
 
 
-def test_a_state_left_by_other_code_is_not_reused(built, data, monkeypatch):
+def test_a_state_left_by_other_code_is_not_reused(previous, data, monkeypatch):
     monkeypatch.setattr("cmqgraph.buildstate.code_fingerprint", lambda: "another version of the code")
-    report = cmqgraph.build(store=built, data_dir=data)
+    report = cmqgraph.build(store=previous, data_dir=data)
     assert not any(s.kept for s in report.sources)
 
 
-def test_the_cli_says_which_sources_kept_their_graph(built, data, monkeypatch):
+def test_the_cli_says_which_sources_kept_their_graph(previous, data, monkeypatch):
     monkeypatch.setattr("cmqgraph.cli.console.width", 200)  # the table's full cells, as a wide terminal shows them
     drop_last_campus(data)
-    result = CliRunner().invoke(main, ["--store", str(built), "build", "--data", str(data)])
+    result = CliRunner().invoke(main, ["--store", str(previous), "build", "--data", str(data)])
     assert result.exit_code == 0, result.output
     rows = {line.split("│")[1].strip(): line for line in result.output.splitlines() if line.count("│") > 5}
     assert "gardé / kept" in rows["rome"] and "gardé / kept" not in rows["cmq"]
-    result = CliRunner().invoke(main, ["--store", str(built), "build", "--data", str(data), "--full"])
+    result = CliRunner().invoke(main, ["--store", str(previous), "build", "--data", str(data), "--full"])
     assert result.exit_code == 0 and "gardé" not in result.output
