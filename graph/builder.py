@@ -58,7 +58,11 @@ __all__ = [
 ]
 
 class BuildProgress(Protocol):
-    """What a build reports as it goes (the CLI draws progress bars from it)."""
+    """What a build reports as it goes (the CLI draws progress bars from it).
+
+    A source's graph loads while the next source runs: its ``source_finished`` comes once it is loaded,
+    after the next one's ``source_started``.
+    """
 
     def source_started(self, source: type[Source], expected_rows: int) -> None: ...
 
