@@ -539,7 +539,7 @@ def _write(staging: Path, ctx: BuildContext, report: BuildReport, inputs: _Input
         for source in run_sources(ctx, progress):
             source_cls = type(source)
             if plan is not None and source_cls.name in plan.kept:
-                buildstate.restore(source_cls, plan.kept[source_cls.name], ctx)
+                buildstate.restore(plan.kept[source_cls.name], ctx)
                 finish(ox_store, source_cls, plan.kept[source_cls.name], 0.0, kept=True)
                 continue
             t0 = time.perf_counter()
@@ -554,7 +554,8 @@ def _write(staging: Path, ctx: BuildContext, report: BuildReport, inputs: _Input
         if loading is not None:
             loading.result()
             finish(ox_store, *pending)
-    report.sources.sort(key=lambda r: list(REGISTRY).index(r.name))
+    order = {name: i for i, name in enumerate(REGISTRY)}
+    report.sources.sort(key=lambda r: order[r.name])
     _load(ox_store, iris.META_GRAPH, _ntriples(meta), plan is not None)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cmqgraph-optimize") as compactor:
         optimizing = compactor.submit(ox_store.optimize)

@@ -60,9 +60,8 @@ class SourceState:
 
 @dataclass(frozen=True)
 class Plan:
-    """Which sources a build reruns, and the state of the previous build the others are taken from."""
+    """The sources a build keeps from the previous one, with their state; every other source reruns."""
 
-    rerun: frozenset[str]
     kept: dict[str, SourceState]
 
 
@@ -125,24 +124,20 @@ def plan(folder: Path, checksums: Mapping[str, str]) -> Plan | None:
         return None
     publisher = {index.name: index.publisher for index in INDEXES.values()}
     rerun: set[str] = set()
+    kept: dict[str, SourceState] = {}
     for source in all_sources():
         state = previous.get(source.name)
         names = [spec.name for spec in source.files]
         changed = state is None or state.files != {name: checksums.get(name) for name in names}
         if changed or any(publisher[index] in rerun for index in (*source.reads, *source.optional_reads)):
             rerun.add(source.name)
-    kept = {name: state for name, state in previous.items() if name not in rerun and name in _registered()}
-    if not kept:
-        return None
-    return Plan(rerun=frozenset(rerun), kept=kept)
+        else:
+            kept[source.name] = state
+    return Plan(kept=kept) if kept else None
 
 
-def _registered() -> frozenset[str]:
-    return frozenset(source.name for source in all_sources())
-
-
-def restore(source: type[Source], state: SourceState, ctx: BuildContext) -> None:
-    """Put back into ``ctx`` what ``source`` published, read and found in the previous build, as if it had just run."""
+def restore(state: SourceState, ctx: BuildContext) -> None:
+    """Put back into ``ctx`` what a source published, read and found in the previous build (its ``state``), as if it had just run."""
     for index, value in state.indexes.items():
         ctx.indexes[index] = INDEXES[index].freeze(value)
     ctx.rows_read.update(state.rows_read)
