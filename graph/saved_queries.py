@@ -66,6 +66,7 @@ from rdflib.term import Identifier
 from .errors import ParameterError, QueryError, QueryNotFound
 from .iris import CMQ
 from .resources import internal_query, queries_dir
+from .sources.base import uai_is_valid
 from .sources.files import line_of, utf8_text
 
 __all__ = [
@@ -129,6 +130,13 @@ def _boolean(raw: str) -> Literal:
     return Literal(value in ("true", "oui", "1"), datatype=XSD.boolean)
 
 
+def _uai(raw: str) -> Literal:
+    value = raw.strip().upper()
+    if not uai_is_valid(value):
+        raise ValueError("expected a UAI: seven digits and their check letter, such as 0250001R")
+    return Literal(value)
+
+
 def _iri(raw: str) -> URIRef:
     value = raw.strip()
     if not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|^`\\]+", value):
@@ -146,6 +154,7 @@ PARAMETER_TYPES: dict[str, Callable[[str], Identifier]] = {
     "date": _date,
     "boolean": _boolean,
     "iri": _iri,
+    "uai": _uai,
 }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rdflib import Literal
 from servers import start_cmqgraph
 
 import cmqgraph
@@ -414,7 +415,14 @@ def test_regional_projects(built):
 
 
 def test_offer_of_a_school(built):
+    """Typed in lower case, the UAI finds every Affelnet 2022 offer of the lycée 0011119L whose MEF STAT 11 the BCN
+    N_MEF table knows (the others are row errors of the build)."""
+    with (DATA / "bcn_n_mef.csv").open(encoding="utf-8-sig", newline="") as handle:
+        known = {r["MEF_STAT_11"] for r in csv.DictReader(handle, delimiter=";")}
+    with (DATA / "orion_uai_mefstat_attractivite_2022.csv").open(encoding="utf-8", newline="") as handle:
+        offered = {r["MEF STAT 11"] for r in csv.DictReader(handle, delimiter=";") if r["Etablissement d'accueil"] == "0011119L"}
     frame = run(built, "offre_etablissement", uai="0011119l")
+    assert {str(m).rsplit("/", 1)[-1] for m in frame.mef} == offered & known != set()
     assert "40022503" in set(frame.cfd)
     assert any(n.startswith("Plasticampus") for n in frame.nom_campus.dropna())
 
@@ -469,3 +477,11 @@ def test_metiers_absents_du_pole_are_outside_its_scope(built):
         "SELECT ?code WHERE { ?s a cmq:SectorScope ; cmq:scopeOf ?p ; cmq:scopeTrade/skos:notation ?code . "
         "?p rdfs:label \"Pôle Véhicule du Futur\"@fr }", store=built[0])
     assert len(reached) > 0 and not set(frame.code_rome) & set(reached.code)
+
+
+
+def test_a_uai_parameter_is_read_in_any_case_and_its_check_letter_checked():
+    assert QUERIES["offre_etablissement"].bind({"uai": " 0011119l "})["uai"] == Literal("0011119L")
+    with pytest.raises(ParameterError, match="check letter") as refused:
+        QUERIES["offre_etablissement"].bind({"uai": "0011119M"})
+    assert refused.value.parameter == "uai"
