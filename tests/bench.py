@@ -11,6 +11,8 @@
 6. Server: ``cmqgraph serve`` on the default graph under the load of ``tests/load.py`` (a fixed mix of
    saved-query results, SPARQL SELECT and CONSTRUCT, and saved-query pages, every answer checked),
    at a few concurrency levels, against the same mix done in-process, sequentially (the baseline).
+7. Scale: the shipped data at 1×, 4× and 16× (``tests/scale.py``), each built, validated, queried, served and exported;
+   a table of each cost's growth per unit of data and a plot (``docs/bench-scale.png``).
 
 Medians are written to BENCHMARKS.md with the ratio to the baseline measured in the same session
 (the machines are shared and noisy: compare ratios, not absolute seconds).
@@ -19,7 +21,8 @@ Usage: ``python tests/bench.py --runs 3 --out BENCHMARKS.md`` (``make bench``). 
 merged into the existing file (the other sections keep their numbers):
 ``python tests/bench.py --only server --out BENCHMARKS.md`` (``--store PATH`` reuses a built store); the same
 with ``--only pages`` for the pages and search section, ``--only validate`` for the validation, ``--only build``
-for the build against its floor and the rebuild after one file changed.
+for the build against its floor and the rebuild after one file changed, ``--only scale`` for the scaling run (``--scales 1,4``
+for fewer sizes).
 """
 
 from __future__ import annotations
@@ -180,8 +183,9 @@ print(json.dumps(rows))
 """
 
 
-def child(*args: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, *args], capture_output=True, text=True, check=True)
+def child(code: str, *args: str, env: dict | None = None):
+    """Run the Python ``code`` with ``args`` in a fresh process; return the JSON of its last printed line."""
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -197,13 +201,13 @@ def build_runs(runs: int) -> list[dict]:
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             store, data = tmp / "store", tmp / "data"
-            full = child("oxigraph", str(store))
+            full = child(CHILD, "oxigraph", str(store))
             pyoxigraph.Store.read_only(str(store)).dump(str(tmp / "all.nq"), pyoxigraph.RdfFormat.N_QUADS)
-            floor = child("floor", str(tmp / "floor"), str(tmp / "all.nq"))
+            floor = child(CHILD, "floor", str(tmp / "floor"), str(tmp / "all.nq"))
             shutil.copytree(default_data_dir(), data, ignore=shutil.ignore_patterns("*.py", "*.md", "__pycache__"))
             campuses = data / "cmq_campus_list.csv"
             campuses.write_text("".join(campuses.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]), encoding="utf-8")
-            rebuild = child("rebuild", str(store), str(data))
+            rebuild = child(CHILD, "rebuild", str(store), str(data))
         rows.append({"build": full["seconds"], "floor": floor["seconds"], "rebuild": rebuild["seconds"], "kept": rebuild["kept"],
                      "quads": full["triples"]})
         print("build / floor / rebuild", json.dumps(rows[-1]), file=sys.stderr)
@@ -229,6 +233,125 @@ def floor_section(rows: list[dict]) -> list[str]:
     ]
 
 
+#: The sizes of the scaling run, in multiples of the shipped data (``tests/scale.py``): 16× is about the national annuaire.
+SCALES = (1, 4, 16)
+
+
+def scale_runs(scales: tuple[int, ...], repeats: int, limit: int, server: argparse.Namespace) -> list[dict]:
+    """At each factor of ``scales``, on a store built from the shipped data at that size (``tests/scale.py``): the build,
+    the validation (the SPARQL engine), each saved query's p50, the pages and search, the exports and the server's
+    requests/s (one load run at 16 in flight)."""
+    from scale import scaled_data
+
+    rows = []
+    for factor in scales:
+        with tempfile.TemporaryDirectory(prefix=f"cmqgraph-bench-{factor}x-") as tmp:
+            data, store = scaled_data(factor, Path(tmp) / "data"), str(Path(tmp) / "store")
+            row = {"factor": factor, "build": child(CHILD, "rebuild", store, str(data))}  # an empty store: a full build
+            print(f"scale {factor}× build", json.dumps(row["build"]), file=sys.stderr)
+            row["validate"] = child(VALIDATE_CHILD, store, "sparql")
+            row["queries"] = query_latencies(store, repeats, limit, ("oxigraph",))["oxigraph"]
+            row["pages"] = page_latencies(store, PAGE_ROUNDS)
+            row["exports"] = export_runs(store)
+            load = server_load(store, 1, server.server_seconds, [16], server.server_processes)["runs"]["16"][0]
+            row["server"] = {key: load[key] for key in ("requests_per_s", "errors", "wrong")}
+            print(f"scale {factor}×", json.dumps({k: v for k, v in row.items() if k not in ("queries", "pages")}), file=sys.stderr)
+        rows.append(row)
+    return rows
+
+
+def scale_measures(row: dict) -> dict[str, float]:
+    """The costs of one scaling run's row, by name: seconds, megabytes, milliseconds (p50), seconds per request."""
+    exports = {f"export {r['format']} (s)": r["seconds"] for r in row["exports"]}
+    return {
+        "build (s)": row["build"]["seconds"],
+        "build peak memory (MB)": row["build"]["peak_bytes"] / 1048576,
+        "validate (s)": row["validate"]["seconds"],
+        "validate peak memory (MB)": row["validate"]["peak_bytes"] / 1048576,
+        "saved queries, sum of p50 (ms)": sum(q["median_ms"] for q in row["queries"].values() if q["median_ms"] is not None),
+        "slowest saved query p50 (ms)": max(q["median_ms"] for q in row["queries"].values() if q["median_ms"] is not None),
+        "search p50 (ms, cmqgraph.search)": row["pages"]["search (cmqgraph.search, in-process)"]["p50"],
+        "search p50 (ms, /api/search)": row["pages"]["search (/api/search)"]["p50"],
+        "page p50 (ms, first time)": row["pages"]["page, first time (HTML)"]["p50"],
+        "page p50 (ms)": row["pages"]["page (HTML)"]["p50"],
+        **exports,
+        "exports, all (s)": sum(exports.values()),
+        "server, time per request at 16 in flight (ms)": 1000 / row["server"]["requests_per_s"],
+    }
+
+
+#: The measures drawn in the scaling plot (the others are in its table).
+PLOTTED = ("build (s)", "validate (s)", "exports, all (s)", "saved queries, sum of p50 (ms)", "search p50 (ms, cmqgraph.search)",
+           "page p50 (ms)", "server, time per request at 16 in flight (ms)")
+
+
+def scale_plot(rows: list[dict], path: Path) -> None:
+    """Draw each :data:`PLOTTED` cost relative to its value at the smallest size, against the size, with the linear growth, as a PNG."""
+    import matplotlib
+    import matplotlib.ticker
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    factors = [r["factor"] for r in rows]
+    measures = [scale_measures(r) for r in rows]
+    figure, axes = pyplot.subplots(figsize=(8, 5), dpi=100)
+    axes.plot(factors, [f / factors[0] for f in factors], "k--", label="croissance linéaire / linear growth")
+    for name in PLOTTED:
+        axes.plot(factors, [m[name] / measures[0][name] for m in measures], marker="o", label=name)
+    axes.set(xscale="log", yscale="log", xlabel="taille des données (× les données livrées) / data size (× the shipped data)",
+             ylabel=f"coût / cost (÷ {factors[0]}×)", title="cmqgraph : coût selon la taille / cost against size")
+    axes.set_xticks(factors, [f"{f}×" for f in factors])
+    axes.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    axes.legend(fontsize=7)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, metadata={"Software": None})
+    pyplot.close(figure)
+
+
+def scale_section(rows: list[dict], plot: str, repeats: int) -> list[str]:
+    factors = [r["factor"] for r in rows]
+    measures = [scale_measures(r) for r in rows]
+    first = measures[0]
+    head = " | ".join(f"{f}×" for f in factors)
+    growth = " | ".join(f"per unit at {f}×" for f in factors[1:])
+    lines = [
+        "## Cost at scale",
+        "",
+        f"Measured on {time.strftime('%Y-%m-%d')}: the shipped data at " + ", ".join(f"{f}×" for f in factors) + " (`tests/scale.py`: every "
+        "file keyed by UAI — annuaire, IVAL lycées, Affelnet offers, InserJeunes, ACCE, campus members — gets its rows again with "
+        "synthetic UAIs of the same départements; the national reference tables stay as shipped), each size built into its own store "
+        "(a fresh process), then validated (the SPARQL engine), queried (each saved query's median of "
+        f"{repeats} runs), served (pages and search as in « Pages and search », one load run of "
+        "« Server » at 16 in flight) and exported. « Per unit » is the cost's growth over the data's: (cost at k× ÷ cost at "
+        f"{factors[0]}×) ÷ (k ÷ {factors[0]}); at most 1.0 is no worse than linear. Targets (issue 15): no worse than linear, every "
+        "saved query under 100 ms p50 at 16×.",
+        "",
+        "| size | " + head + " |",
+        "|---|" + "---:|" * len(factors),
+        "| quads | " + " | ".join(f"{r['build']['triples']:,}" for r in rows) + " |",
+        "| server requests/s (errors, wrong answers) | "
+        + " | ".join(f"{r['server']['requests_per_s']:.1f} ({r['server']['errors']}, {r['server']['wrong']})" for r in rows) + " |",
+        "",
+        f"![Coût selon la taille / cost against size]({plot})",
+        "",
+        "| measure | " + head + " | " + growth + " |",
+        "|---|" + "---:|" * (2 * len(factors) - 1),
+    ]
+    for name in first:
+        values = " | ".join(f"{m[name]:.1f}" for m in measures)
+        per_unit = " | ".join(f"{(m[name] / first[name]) / (f / factors[0]):.2f}" for f, m in zip(factors[1:], measures[1:]))
+        lines.append(f"| {name} | {values} | {per_unit} |")
+    lines += ["", "Each saved query's p50 (ms; rows at the largest size):", "",
+              "| query | " + head + " | rows |", "|---|" + "---:|" * (len(factors) + 1)]
+    for name in sorted(rows[-1]["queries"]):
+        cells = [r["queries"][name]["median_ms"] for r in rows]
+        text = " | ".join("–" if c is None else (f"**{c:.1f}**" if c >= 100 else f"{c:.1f}") for c in cells)
+        lines.append(f"| `{name}` | {text} | {rows[-1]['queries'][name]['rows']} |")
+    return lines + ["", "In bold: 100 ms or more.", ""]
+
+
 def run_once(mode: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(
@@ -242,15 +365,11 @@ def on_default_graph(repeats: int, limit: int, server: argparse.Namespace) -> tu
     validation runs, the pages' and search's latencies and the server's load runs."""
     with tempfile.TemporaryDirectory() as tmp:
         store = str(Path(tmp) / "store")
-        subprocess.run([sys.executable, "-c", CHILD, "oxigraph", store], capture_output=True, check=True)
-        out = subprocess.run([sys.executable, "-c", NETWORK_CHILD, store, str(repeats)], capture_output=True, text=True, check=True)
-        exports = subprocess.run(
-            [sys.executable, "-c", EXPORT_CHILD, store], capture_output=True, text=True, check=True, env={**os.environ, "SOURCE_DATE_EPOCH": "0"}
-        )
+        child(CHILD, "oxigraph", store)
         return (
             query_latencies(store, repeats, limit),
-            json.loads(out.stdout.strip().splitlines()[-1]),
-            json.loads(exports.stdout.strip().splitlines()[-1]),
+            child(NETWORK_CHILD, store, str(repeats)),
+            export_runs(store),
             validate_runs(store),
             page_latencies(store, PAGE_ROUNDS),
             server_load(store, server.server_runs, server.server_seconds, server.server_concurrency, server.server_processes),
@@ -356,8 +475,7 @@ def validate_runs(store: str) -> dict[str, list[dict]]:
     runs: dict[str, list[dict]] = {}
     for engine, count in VALIDATE_RUNS.items():
         for _ in range(count):
-            out = subprocess.run([sys.executable, "-c", VALIDATE_CHILD, store, engine], capture_output=True, text=True, check=True)
-            runs.setdefault(engine, []).append(json.loads(out.stdout.strip().splitlines()[-1]))
+            runs.setdefault(engine, []).append(child(VALIDATE_CHILD, store, engine))
             print("validate", engine, runs[engine][-1], file=sys.stderr)
     return runs
 
@@ -441,8 +559,7 @@ def page_latencies(store: str, repeats: int) -> dict[str, dict]:
                     http.get(path, params=params, headers=headers).raise_for_status()
                     times.append((time.perf_counter() - t0) * 1000)
             results[kind] = _percentiles(times)
-    out = subprocess.run([sys.executable, "-c", SEARCH_CHILD, store, str(repeats), json.dumps(SEARCHES)], capture_output=True, text=True, check=True)
-    results["search (cmqgraph.search, in-process)"] = json.loads(out.stdout.strip().splitlines()[-1])
+    results["search (cmqgraph.search, in-process)"] = child(SEARCH_CHILD, store, str(repeats), json.dumps(SEARCHES))
     return results
 
 
@@ -466,15 +583,15 @@ def pages_section(results: dict[str, dict], repeats: int) -> list[str]:
     return lines + [""]
 
 
-def query_latencies(store: str, repeats: int, limit: int) -> dict[str, dict]:
-    """Return, per store, the median latency (ms) and row count of each saved query."""
-    results = {}
-    for mode in ("oxigraph", "rdflib"):
-        out = subprocess.run(
-            [sys.executable, "-c", QUERIES_CHILD, mode, store, str(repeats), str(limit)], capture_output=True, text=True, check=True
-        )
-        results[mode] = json.loads(out.stdout.strip().splitlines()[-1])
-    return results
+def query_latencies(store: str, repeats: int, limit: int, modes: tuple[str, ...] = ("oxigraph", "rdflib")) -> dict[str, dict]:
+    """Return, per store (``oxigraph``: ``store``; ``rdflib``: the default data in memory), the median latency (ms) and row
+    count of each saved query."""
+    return {mode: child(QUERIES_CHILD, mode, store, str(repeats), str(limit)) for mode in modes}
+
+
+def export_runs(store: str) -> list[dict]:
+    """Time each export format on ``store`` in a fresh process, with Oxigraph's own writer of each RDF dump beside it."""
+    return child(EXPORT_CHILD, store, env={**os.environ, "SOURCE_DATE_EPOCH": "0"})
 
 
 def export_section(rows: list[dict]) -> list[str]:
@@ -641,8 +758,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"), help="Markdown file to write")
     parser.add_argument("--query-runs", type=int, default=5, help="runs per saved query (the median is reported)")
     parser.add_argument("--query-limit", type=int, default=60, help="seconds after which a query run is given up")
-    parser.add_argument("--only", choices=["build", "server", "pages", "validate"], help="measure only this section and merge it into --out (the others keep their numbers)")
+    parser.add_argument("--only", choices=["build", "server", "pages", "validate", "scale"], help="measure only this section and merge it into --out (the others keep their numbers)")
     parser.add_argument("--store", type=Path, help="with --only: a built store to use (default: build one in a temporary folder)")
+    parser.add_argument("--scales", type=lambda text: tuple(int(n) for n in text.split(",")), default=SCALES,
+                        help="sizes of the scaling run, in multiples of the shipped data, comma-separated (default 1,4,16)")
     parser.add_argument("--server-runs", type=int, default=5, help="load runs per concurrency level (the median is reported)")
     parser.add_argument("--server-seconds", type=float, default=10.0, help="seconds each load run lasts")
     parser.add_argument("--server-concurrency", type=lambda text: [int(n) for n in text.split(",")], default=[1, 16],
@@ -697,7 +816,8 @@ def main() -> None:
         *validate_section(validation, median(ox, "seconds")),
         *pages_section(pages, PAGE_ROUNDS),
         *server_section(server),
-        *kept_sections(args.out, ("## Build against its floor, and rebuild", "## Saved queries", "## Network projection and views", "## Exports", "## Validation", "## Pages and search", "## Server")),
+        *scale_lines(args),
+        *kept_sections(args.out, ("## Cost at scale", "## Build against its floor, and rebuild", "## Saved queries", "## Network projection and views", "## Exports", "## Validation", "## Pages and search", "## Server")),
         "Raw build runs (seconds, peak bytes, store bytes):",
         "",
         "```json",
@@ -709,18 +829,27 @@ def main() -> None:
     print(f"wrote {args.out}", file=sys.stderr)
 
 
+def scale_lines(args: argparse.Namespace) -> list[str]:
+    """Run the scaling run of ``args.scales``; draw its plot beside ``args.out`` (``docs/bench-scale.png``); return its section."""
+    rows = scale_runs(args.scales, args.query_runs, args.query_limit, args)
+    plot = Path("docs") / "bench-scale.png"
+    scale_plot(rows, args.out.parent / plot)
+    return scale_section(rows, plot.as_posix(), args.query_runs)
+
+
 def only_section(args: argparse.Namespace) -> None:
     """Measure the section ``args.only`` alone (the server's, the validation's, or the pages and search) and merge it into ``args.out``.
 
     The validation's ratio needs the build of the same run: without ``--store`` the store is built here and timed."""
     with tempfile.TemporaryDirectory() as tmp:
         store, build_seconds = args.store, None
-        if store is None and args.only != "build":
+        if store is None and args.only not in ("build", "scale"):
             store = Path(tmp) / "store"
-            out = subprocess.run([sys.executable, "-c", CHILD, "oxigraph", str(store)], capture_output=True, text=True, check=True)
-            build_seconds = json.loads(out.stdout.strip().splitlines()[-1])["seconds"]
+            build_seconds = child(CHILD, "oxigraph", str(store))["seconds"]
         if args.only == "build":
             section = floor_section(build_runs(args.runs))
+        elif args.only == "scale":
+            section = scale_lines(args)
         elif args.only == "validate":
             section = validate_section(validate_runs(str(store)), build_seconds)
         elif args.only == "server":
