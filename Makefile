@@ -14,7 +14,7 @@ help:
 	@echo "make check  - run the fast tests (not those needing the full default graph, servers or a minute of work)"
 	@echo "make snapshots - rewrite tests/snapshots from the current outputs (after a change meant to alter them)"
 	@echo "make docs   - rewrite docs/cli.md, the command-line reference, from the commands' --help (after changing a command)"
-	@echo "make bench  - measure build time, memory and store size (Oxigraph vs rdflib), write BENCHMARKS.md"
+	@echo "make bench  - measure build, queries, pages, server, exports, validation and their growth at 1x/4x/16x the data, write BENCHMARKS.md"
 	@echo "make notebooks - open JupyterLab on notebooks/ (installs the notebooks extra, builds the graph if needed)"
 	@echo "make picture - regenerate mobicampus.png, the README's first picture (needs Chromium; PICTURE=FILE to write elsewhere)"
 	@echo "make clean  - remove the virtual environment, the built graph and build files"
