@@ -21,7 +21,8 @@ Usage: ``python tests/bench.py --runs 3 --out BENCHMARKS.md`` (``make bench``). 
 merged into the existing file (the other sections keep their numbers):
 ``python tests/bench.py --only server --out BENCHMARKS.md`` (``--store PATH`` reuses a built store); the same
 with ``--only pages`` for the pages and search section, ``--only validate`` for the validation, ``--only build``
-for the build against its floor and the rebuild after one file changed, ``--only scale`` for the scaling run (``--scales 1,4``
+for the build against its floor and the rebuild after one file changed, ``--only exports`` for the exports against
+Oxigraph's own writer, ``--only scale`` for the scaling run (``--scales 1,4``
 for fewer sizes).
 """
 
@@ -763,7 +764,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"), help="Markdown file to write")
     parser.add_argument("--query-runs", type=int, default=5, help="runs per saved query (the median is reported)")
     parser.add_argument("--query-limit", type=int, default=60, help="seconds after which a query run is given up")
-    parser.add_argument("--only", choices=["build", "server", "pages", "validate", "scale"], help="measure only this section and merge it into --out (the others keep their numbers)")
+    parser.add_argument("--only", choices=["build", "server", "pages", "validate", "exports", "scale"], help="measure only this section and merge it into --out (the others keep their numbers)")
     parser.add_argument("--store", type=Path, help="with --only: a built store to use (default: build one in a temporary folder)")
     parser.add_argument("--scales", type=lambda text: tuple(int(n) for n in text.split(",")), default=SCALES,
                         help="sizes of the scaling run, in multiples of the shipped data, comma-separated (default 1,4,16)")
@@ -851,7 +852,7 @@ def scale_lines(args: argparse.Namespace) -> list[str]:
 
 
 def only_section(args: argparse.Namespace) -> None:
-    """Measure the section ``args.only`` alone (the server's, the validation's, or the pages and search) and merge it into ``args.out``.
+    """Measure the section ``args.only`` alone (see the module's usage) and merge it into ``args.out``.
 
     The validation's ratio needs the build of the same run: without ``--store`` the store is built here and timed."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -865,6 +866,8 @@ def only_section(args: argparse.Namespace) -> None:
             section = scale_lines(args)
         elif args.only == "validate":
             section = validate_section(validate_runs(str(store)), build_seconds)
+        elif args.only == "exports":
+            section = export_section(export_runs(str(store)))
         elif args.only == "server":
             section = server_section(server_load(str(store), args.server_runs, args.server_seconds, args.server_concurrency, args.server_processes))
         else:
