@@ -360,10 +360,7 @@ def scale_section(rows: list[dict], plot: str, repeats: int) -> list[str]:
 
 def run_once(mode: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        out = subprocess.run(
-            [sys.executable, "-c", CHILD, mode, str(Path(tmp) / "store")], capture_output=True, text=True, check=True
-        )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+        return child(CHILD, mode, str(Path(tmp) / "store"))
 
 
 def on_default_graph(repeats: int, limit: int, server: argparse.Namespace) -> tuple[dict[str, dict], list[dict], list[dict], dict, dict, dict]:

@@ -479,7 +479,6 @@ def test_metiers_absents_du_pole_are_outside_its_scope(built):
     assert len(reached) > 0 and not set(frame.code_rome) & set(reached.code)
 
 
-
 def test_a_uai_parameter_is_read_in_any_case_and_its_check_letter_checked():
     assert QUERIES["offre_etablissement"].bind({"uai": " 0011119l "})["uai"] == Literal("0011119L")
     with pytest.raises(ParameterError, match="check letter") as refused:
